@@ -1,0 +1,236 @@
+/**
+ * Root cause up front. Failures cascade (MetalLB metrics unreachable -> the IP
+ * operator's barrier stays locked -> the provider's /status hangs -> the provider
+ * pod restarts), so a per-check table shows five symptoms of one problem. These
+ * explicit rules, in order from the deepest cause to the most superficial, name
+ * the most likely root cause(s) and the one first step to take. A rule fires when
+ * its trigger check is bad and not already explained by an earlier rule; it then
+ * claims the symptoms it explains. Bad checks no rule explains are listed last.
+ */
+import type { CheckResult, Diagnosis } from './types.js';
+
+type ResultMap = ReadonlyMap<string, CheckResult>;
+
+export interface Rule {
+  id: string;
+  /** The check whose failure is this cause. */
+  trigger: string;
+  /** Which statuses of the trigger fire the rule (default fail and error... see below). */
+  statuses?: CheckResult['status'][];
+  /** Extra condition on the trigger's result. */
+  when?: (r: CheckResult, all: ResultMap) => boolean;
+  cause: (r: CheckResult, all: ResultMap) => string;
+  /** Default: the trigger's first remedy command, else its hint. */
+  firstStep?: (r: CheckResult, all: ResultMap) => string | undefined;
+  /** Checks whose failure this cause explains. */
+  explains: string[];
+}
+
+const IP_PATH = ['ip-operator.health', 'ip-operator.barrier', 'ip-operator.usage', 'provider.status-endpoint', 'provider.pod'];
+const METALLB_ALL = [
+  'metallb.installed',
+  'metallb.version',
+  'metallb.speaker',
+  'metallb.pod-security',
+  'metallb.controller-service',
+  'metallb.metrics',
+  'metallb.legacy-config',
+  'metallb.default-pool',
+  'metallb.advertisement',
+  'metallb.pool-capacity',
+  'metallb.pending-services',
+  'metallb.excluded-nodes',
+];
+
+function firstCommand(r: CheckResult): string | undefined {
+  return r.remedy?.commands?.[0] ?? r.hint;
+}
+
+export const RULES: readonly Rule[] = [
+  {
+    id: 'api-unreachable',
+    trigger: 'cluster.api',
+    cause: (r) => `The Kubernetes API server cannot be used with this kubeconfig: ${r.message}`,
+    firstStep: () => 'Check the kubeconfig and context (`kubectl --context <ctx> get ns`), then run the doctor again.',
+    explains: ['*'],
+  },
+  {
+    id: 'metallb-missing',
+    trigger: 'metallb.namespace',
+    cause: () => 'MetalLB is not installed (namespace metallb-system is missing), so there is no address pool to lease IPs from.',
+    firstStep: () => 'Install MetalLB as in the guide: `kubectl create ns metallb-system` then `helm -n metallb-system install metallb metallb/metallb --version 0.14.9`.',
+    explains: [...METALLB_ALL, ...IP_PATH],
+  },
+  {
+    id: 'metallb-controller-missing',
+    trigger: 'metallb.installed',
+    cause: (r) => `MetalLB's controller is not running: ${r.message}`,
+    explains: [...METALLB_ALL.filter((c) => c !== 'metallb.installed'), ...IP_PATH],
+  },
+  {
+    id: 'metallb-version',
+    trigger: 'metallb.version',
+    cause: (r) => `This MetalLB version does not work with the IP operator: ${r.message}`,
+    explains: ['metallb.metrics', 'metallb.pool-capacity', 'metallb.legacy-config', 'metallb.default-pool', 'metallb.advertisement', ...IP_PATH],
+  },
+  {
+    id: 'legacy-config',
+    trigger: 'metallb.legacy-config',
+    cause: () => 'MetalLB was upgraded from 0.12 but its old ConfigMap was never converted to IPAddressPool/L2Advertisement resources, so MetalLB has no pool.',
+    explains: ['metallb.default-pool', 'metallb.advertisement', 'metallb.metrics', 'metallb.pool-capacity', 'metallb.pending-services', ...IP_PATH],
+  },
+  {
+    id: 'pod-security',
+    trigger: 'metallb.pod-security',
+    cause: () => 'Pod Security admission blocks MetalLB\'s speaker (it needs hostNetwork and NET_RAW), so assigned IPs are never announced.',
+    explains: ['metallb.speaker'],
+  },
+  {
+    id: 'controller-service',
+    trigger: 'metallb.controller-service',
+    cause: (r) => `The IP operator cannot reach MetalLB's metrics, because ${lowerFirst(r.message)}; its barrier then stays locked and the provider's /status hangs.`,
+    explains: ['metallb.metrics', 'metallb.pool-capacity', ...IP_PATH],
+  },
+  {
+    id: 'metrics-unreachable',
+    trigger: 'metallb.metrics',
+    cause: (r) => `The IP operator cannot read MetalLB's metrics (${lowerFirst(r.message)}); its barrier then stays locked and the provider's /status hangs.`,
+    explains: ['metallb.pool-capacity', ...IP_PATH],
+  },
+  {
+    id: 'no-default-pool',
+    trigger: 'metallb.default-pool',
+    cause: (r) => `The IP operator only uses the MetalLB pool named "default": ${lowerFirst(r.message)}. It then reports 0 free IPs and the provider never bids on IP orders.`,
+    explains: ['metallb.metrics', 'metallb.pool-capacity', 'metallb.advertisement', 'metallb.pending-services', 'ip-operator.usage'],
+  },
+  {
+    id: 'pool-exhausted',
+    trigger: 'metallb.pool-capacity',
+    cause: (r) => `The address pool "default" is exhausted: ${lowerFirst(r.message)}. New IP leases stay <pending>.`,
+    explains: ['metallb.pending-services', 'ip-operator.usage'],
+  },
+  {
+    id: 'operator-missing',
+    trigger: 'ip-operator.installed',
+    cause: (r) => `The IP operator is not running: ${lowerFirst(r.message)}`,
+    explains: ['ip-operator.health', 'ip-operator.barrier', 'ip-operator.usage', 'ip-operator.provider-address', 'provider.status-endpoint', 'provider.pod'],
+  },
+  {
+    id: 'operator-stuck',
+    trigger: 'ip-operator.barrier',
+    cause: (r, all) => {
+      const health = all.get('ip-operator.health');
+      const extra = health && health.status === 'fail' ? ' and answers /health with 503' : '';
+      return `The IP operator is stuck with its barrier locked${extra}: it never finished its start-up (a known cause is MetalLB or DNS not being ready when it started). The provider blocks on it, so /status hangs and the provider pod restarts.`;
+    },
+    explains: ['ip-operator.health', 'ip-operator.usage', 'provider.status-endpoint', 'provider.pod'],
+  },
+  {
+    id: 'operator-unhealthy',
+    trigger: 'ip-operator.health',
+    cause: (r) => `The IP operator is not healthy: ${lowerFirst(r.message)}. The provider blocks on it, so /status hangs.`,
+    explains: ['ip-operator.usage', 'provider.status-endpoint', 'provider.pod'],
+  },
+  {
+    id: 'ip-leases-disabled',
+    trigger: 'provider.ip-operator-flag',
+    cause: (r) => `IP leases are not enabled in the provider: ${lowerFirst(r.message)}`,
+    explains: ['provider.helm-values'],
+  },
+  {
+    id: 'helm-values',
+    trigger: 'provider.helm-values',
+    cause: (r) => `The provider's Helm values do not enable IP leases: ${lowerFirst(r.message)}`,
+    explains: [],
+  },
+  {
+    id: 'address-mismatch',
+    trigger: 'ip-operator.provider-address',
+    cause: (r) => `The IP operator serves a different provider address: ${lowerFirst(r.message)}. Tenants of this provider see no IPs.`,
+    explains: ['ip-operator.usage'],
+  },
+  {
+    id: 'attribute',
+    trigger: 'provider.ip-lease-attribute',
+    cause: (r) => `The provider does not advertise IP leases: ${lowerFirst(r.message)}. Tenants filtering on the attribute never choose it.`,
+    explains: ['provider.onchain-attribute'],
+  },
+  {
+    id: 'strict-arp',
+    trigger: 'kube-proxy.strict-arp',
+    statuses: ['fail'],
+    cause: (r) => `${r.message}: leased IPs are assigned but answer only intermittently, because every node answers ARP for them.`,
+    explains: [],
+  },
+  {
+    id: 'no-advertisement',
+    trigger: 'metallb.advertisement',
+    cause: (r) => `MetalLB allocates IPs but never announces them: ${lowerFirst(r.message)}`,
+    explains: [],
+  },
+  {
+    id: 'excluded-nodes',
+    trigger: 'metallb.excluded-nodes',
+    statuses: ['fail'],
+    cause: (r) => `No node may announce MetalLB IPs: ${lowerFirst(r.message)}`,
+    explains: [],
+  },
+  {
+    id: 'status-endpoint',
+    trigger: 'provider.status-endpoint',
+    cause: (r) => `The provider's status endpoint is not answering properly: ${lowerFirst(r.message)}`,
+    explains: ['provider.pod'],
+  },
+];
+
+function lowerFirst(s: string): string {
+  return s && /^[A-Z][a-z]/.test(s) ? s[0]!.toLowerCase() + s.slice(1) : s;
+}
+
+const BAD = new Set<CheckResult['status']>(['fail', 'error']);
+
+export function diagnose(results: readonly CheckResult[], rules: readonly Rule[] = RULES): Diagnosis[] {
+  const all: ResultMap = new Map(results.map((r) => [r.id, r]));
+  const explained = new Set<string>();
+  const out: Diagnosis[] = [];
+  // a check that could not decide because of permissions is not a finding about the cluster
+  const forbidden = results.filter((r) => r.status === 'error' && (r.details as any)?.reason === 'forbidden');
+  for (const rule of rules) {
+    const r = all.get(rule.trigger);
+    if (!r || explained.has(r.id)) continue;
+    const statuses = rule.statuses ?? ['fail', 'error'];
+    if (!statuses.includes(r.status)) continue;
+    if (r.status === 'error' && (r.details as any)?.reason === 'forbidden') continue;
+    if (rule.when && !rule.when(r, all)) continue;
+    const symptoms = rule.explains.includes('*')
+      ? results.filter((x) => x.id !== r.id && (BAD.has(x.status) || x.status === 'skip')).map((x) => x.id)
+      : rule.explains.filter((id) => {
+          const s = all.get(id)?.status;
+          return s !== undefined && s !== 'pass' && !explained.has(id);
+        });
+    for (const id of [r.id, ...symptoms]) explained.add(id);
+    out.push({
+      rule: rule.id,
+      cause: rule.cause(r, all),
+      firstStep: (rule.firstStep ?? firstCommand)(r, all) ?? `See \`akash-ip-doctor explain ${r.id}\`.`,
+      explains: [r.id, ...symptoms],
+    });
+    if (rule.explains.includes('*')) return out;
+  }
+  if (forbidden.length > 0) {
+    forbidden.forEach((r) => explained.add(r.id));
+    out.push({
+      rule: 'permissions',
+      cause: `${forbidden.length} check(s) could not decide because these credentials may not read what they need (${forbidden.map((r) => r.id).join(', ')}).`,
+      firstStep: 'Run the doctor with credentials that can read the cluster (e.g. a cluster-admin kubeconfig); see cluster.permissions for the missing rights.',
+      explains: forbidden.map((r) => r.id),
+    });
+  }
+  // anything bad that no rule explains is its own cause
+  for (const r of results) {
+    if (!BAD.has(r.status) || explained.has(r.id)) continue;
+    explained.add(r.id);
+    out.push({ rule: `check:${r.id}`, cause: `${r.id}: ${r.message}`, firstStep: firstCommand(r) ?? `See \`akash-ip-doctor explain ${r.id}\`.`, explains: [r.id] });
+  }
+  return out;
+}

@@ -1,0 +1,122 @@
+/**
+ * The runner: resolves which checks run (--only / --skip with dependencies),
+ * runs independent checks concurrently, skips dependants of failed upstreams
+ * with the reason, enforces each check's time budget, and turns unexpected
+ * throws into `error` findings. Results come back in registry order.
+ */
+import type { Check, CheckContext, CheckResult, Finding, RunOptions } from './types.js';
+import type { Snapshot } from '../cluster/snapshot.js';
+import { ClusterError } from '../cluster/errors.js';
+import { anchor } from '../report/docs.js';
+
+export class SelectionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SelectionError';
+  }
+}
+
+/** Expand --only/--skip terms (check ids or categories) into the checks to run, registry order kept. */
+export function selectChecks(registry: readonly Check[], only: string[] = [], skipTerms: string[] = []): Check[] {
+  const byId = new Map(registry.map((c) => [c.id, c]));
+  const categories = new Set(registry.map((c) => c.category));
+  const expand = (terms: string[], flag: string): Set<string> => {
+    const ids = new Set<string>();
+    for (const raw of terms.flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean)) {
+      if (byId.has(raw)) ids.add(raw);
+      else if (categories.has(raw as Check['category'])) registry.filter((c) => c.category === raw).forEach((c) => ids.add(c.id));
+      else throw new SelectionError(`${flag}: unknown check or category "${raw}" (see \`akash-ip-doctor list\`)`);
+    }
+    return ids;
+  };
+  const skipped = expand(skipTerms, '--skip');
+  let wanted: Set<string>;
+  if (only.length > 0) {
+    wanted = expand(only, '--only');
+    // dependencies of selected checks run too, so a skip can say why
+    const stack = [...wanted];
+    while (stack.length) {
+      const c = byId.get(stack.pop()!)!;
+      for (const d of c.dependsOn ?? []) if (!wanted.has(d) && byId.has(d)) (wanted.add(d), stack.push(d));
+    }
+  } else wanted = new Set(registry.map((c) => c.id));
+  return registry.filter((c) => wanted.has(c.id) && !skipped.has(c.id));
+}
+
+function budgetExceeded(ms: number): Finding {
+  return { status: 'error', message: `did not finish within its ${Math.round(ms / 100) / 10}s budget (raise --timeout if the cluster is slow)` };
+}
+
+/** A thrown error as an `error` finding: cluster errors keep their plain message. */
+export function errorFinding(err: unknown): Finding {
+  if (err instanceof ClusterError) {
+    return { status: 'error', message: err.message, details: { reason: err.kind, ...(err.request ? { request: err.request } : {}) } };
+  }
+  const msg = err instanceof Error ? err.message : String(err);
+  return { status: 'error', message: `unexpected error: ${msg.split('\n')[0]}` };
+}
+
+export interface RunHooks {
+  onStart?(check: Check): void;
+  onFinish?(result: CheckResult): void;
+}
+
+export function docsLink(id: string): string {
+  return `docs/checks.md#${anchor(id)}`;
+}
+
+export async function runChecks(checks: readonly Check[], cluster: Snapshot, options: RunOptions, hooks: RunHooks = {}): Promise<CheckResult[]> {
+  const selected = new Map(checks.map((c) => [c.id, c]));
+  const results = new Map<string, CheckResult>();
+  const promises = new Map<string, Promise<CheckResult>>();
+
+  const runOne = async (check: Check): Promise<CheckResult> => {
+    const deps = (check.dependsOn ?? []).filter((d) => selected.has(d));
+    const upstream = await Promise.all(deps.map((d) => start(selected.get(d)!)));
+    const started = Date.now();
+    const base = { id: check.id, title: check.title, category: check.category, docs: docsLink(check.id) };
+    const blocking = upstream.find((u) => u.status === 'fail' || u.status === 'error' || u.status === 'skip');
+    let finding: Finding;
+    if (blocking) {
+      finding = { status: 'skip', message: `skipped: ${blocking.id} ${blocking.status === 'skip' ? 'was skipped' : blocking.status === 'fail' ? 'failed' : 'could not run'} (${blocking.message})`, details: { blockedBy: blocking.id } };
+    } else {
+      hooks.onStart?.(check);
+      const controller = new AbortController();
+      const ctx: CheckContext = { cluster, options, signal: controller.signal, upstream: new Map(upstream.map((u) => [u.id, u])) };
+      let timer: NodeJS.Timeout | undefined;
+      const budget = new Promise<Finding>((resolve) => {
+        timer = setTimeout(() => {
+          controller.abort(new Error('budget exceeded'));
+          resolve(budgetExceeded(options.timeoutMs));
+        }, options.timeoutMs);
+      });
+      try {
+        finding = await Promise.race([
+          Promise.resolve()
+            .then(() => check.run(ctx))
+            .catch(errorFinding),
+          budget,
+        ]);
+      } finally {
+        clearTimeout(timer);
+      }
+      if (!finding || typeof finding.status !== 'string') finding = { status: 'error', message: 'the check returned no finding' };
+    }
+    const result: CheckResult = { ...base, ...finding, durationMs: Date.now() - started };
+    results.set(check.id, result);
+    hooks.onFinish?.(result);
+    return result;
+  };
+
+  const start = (check: Check): Promise<CheckResult> => {
+    let p = promises.get(check.id);
+    if (!p) {
+      p = runOne(check);
+      promises.set(check.id, p);
+    }
+    return p;
+  };
+
+  await Promise.all(checks.map(start));
+  return checks.map((c) => results.get(c.id)!);
+}

@@ -1,0 +1,131 @@
+/**
+ * The check model. A check is a plain object in its own file; it reads the
+ * cluster through `ctx.cluster` (a per-run memoised snapshot) and returns a
+ * Finding. Checks never talk to @kubernetes/client-node directly and never print.
+ */
+import type { Snapshot } from '../cluster/snapshot.js';
+
+export type Status = 'pass' | 'warn' | 'fail' | 'skip' | 'error';
+
+export const STATUSES: readonly Status[] = ['pass', 'warn', 'fail', 'skip', 'error'];
+
+export type Category =
+  | 'cluster'
+  | 'metallb'
+  | 'kube-proxy'
+  | 'provider'
+  | 'ip-operator';
+
+export const CATEGORIES: readonly Category[] = ['cluster', 'metallb', 'kube-proxy', 'provider', 'ip-operator'];
+
+/** A proposed fix: the exact commands an operator would run, plus an optional automated fix id. */
+export interface Remedy {
+  /** One line: what the fix does. */
+  summary: string;
+  /** The exact shell command(s), in order. */
+  commands: string[];
+  /** Id of an automated fix in src/fixes, when one exists (applied by `check --fix`). */
+  fixId?: string;
+  /** Parameters the automated fix needs (names, selectors). Never secrets. */
+  params?: Record<string, string>;
+}
+
+export interface Finding {
+  status: Status;
+  /** One line, plain words. */
+  message: string;
+  /** Structured evidence: names, counts, versions. Never secrets. */
+  details?: Record<string, unknown>;
+  /** What to do, with the exact command. */
+  hint?: string;
+  remedy?: Remedy;
+}
+
+/** Documentation of a check; docs/checks.md and `explain <id>` are generated from it. */
+export interface CheckDoc {
+  /** What the check looks at. */
+  what: string;
+  /** Why it matters for IP leases. */
+  why: string;
+  /** How to fix a failure. */
+  fix: string;
+}
+
+export interface RunOptions {
+  /** Per-check time budget in milliseconds. */
+  timeoutMs: number;
+  /** Explicit provider status URL (--provider-url); otherwise derived from the provider's env. */
+  providerUrl?: string;
+  /** Log window in seconds (--log-since). */
+  logSinceSeconds: number;
+  /** Upper bound of log lines read per pod. */
+  logTailLines: number;
+  /** Warn when the default pool has this many free addresses or fewer (issue 3). */
+  poolLowThreshold: number;
+  /** Akash chain REST API (--chain-api), for on-chain attributes. */
+  chainApi?: string;
+}
+
+export interface CheckContext {
+  cluster: Snapshot;
+  options: RunOptions;
+  /** Aborted when the check's budget runs out. */
+  signal: AbortSignal;
+  /** Results of the checks this one depends on (all finished before run()). */
+  upstream: ReadonlyMap<string, CheckResult>;
+}
+
+export interface Check {
+  /** Stable, never reused, lowercase dotted. */
+  id: string;
+  title: string;
+  category: Category;
+  /** Ids of checks that must not fail/error/skip for this one to run. */
+  dependsOn?: string[];
+  doc: CheckDoc;
+  run(ctx: CheckContext): Promise<Finding>;
+}
+
+export interface CheckResult extends Finding {
+  id: string;
+  title: string;
+  category: Category;
+  /** Link or path to the check's documentation. */
+  docs: string;
+  durationMs: number;
+}
+
+export interface ClusterInfo {
+  context: string;
+  server: string;
+  version: string | null;
+}
+
+export interface Diagnosis {
+  /** Rule id that produced this cause. */
+  rule: string;
+  /** The most likely root cause, in plain words. */
+  cause: string;
+  /** The one first step to take. */
+  firstStep: string;
+  /** Check ids this cause explains (the symptoms). */
+  explains: string[];
+}
+
+export interface Report {
+  schemaVersion: 1;
+  tool: { name: string; version: string };
+  startedAt: string;
+  durationMs: number;
+  cluster: ClusterInfo;
+  summary: Record<Status, number> & { healthy: boolean };
+  diagnosis?: Diagnosis[];
+  checks: CheckResult[];
+}
+
+/** Helpers for building findings concisely. */
+export const pass = (message: string, extra: Omit<Finding, 'status' | 'message'> = {}): Finding => ({ status: 'pass', message, ...extra });
+export const warn = (message: string, extra: Omit<Finding, 'status' | 'message'> = {}): Finding => ({ status: 'warn', message, ...extra });
+export const fail = (message: string, extra: Omit<Finding, 'status' | 'message'> = {}): Finding => ({ status: 'fail', message, ...extra });
+export const skip = (message: string, extra: Omit<Finding, 'status' | 'message'> = {}): Finding => ({ status: 'skip', message, ...extra });
+export const error = (message: string, extra: Omit<Finding, 'status' | 'message'> = {}): Finding => ({ status: 'error', message, ...extra });

@@ -1,0 +1,78 @@
+/**
+ * Table renderer: the root cause first, then one line per check grouped by
+ * category with a status mark, hints and fix commands under failures, and a
+ * summary line. Colour only when asked for (a TTY without NO_COLOR).
+ */
+import Table from 'cli-table3';
+import { CATEGORIES, type CheckResult, type Report, type Status } from '../core/types.js';
+import { sanitizeLine } from './sanitize.js';
+
+export interface TableOptions {
+  color: boolean;
+  /** Terminal width; defaults to 100. */
+  width?: number;
+  /** Show passing checks' details too. */
+  verbose?: boolean;
+}
+
+const MARK: Record<Status, string> = { pass: '✔', warn: '!', fail: '✘', skip: '-', error: '?' };
+const CODE: Record<Status, number> = { pass: 32, warn: 33, fail: 31, skip: 90, error: 35 };
+
+export function renderTable(report: Report, opts: TableOptions): string {
+  const paint = (code: number, s: string) => (opts.color ? `\u001b[${code}m${s}\u001b[0m` : s);
+  const bold = (s: string) => (opts.color ? `\u001b[1m${s}\u001b[22m` : s);
+  const width = Math.max(60, Math.min(opts.width ?? 100, 160));
+  const out: string[] = [];
+  const c = report.cluster;
+  out.push(bold(`${report.tool.name} ${report.tool.version}`) + ` — context ${sanitizeLine(c.context)} (${sanitizeLine(c.server)})${c.version ? `, Kubernetes ${sanitizeLine(c.version)}` : ''}`);
+  out.push('');
+
+  if (report.diagnosis && report.diagnosis.length > 0) {
+    out.push(bold(report.diagnosis.length === 1 ? 'Most likely root cause:' : 'Most likely root causes:'));
+    report.diagnosis.forEach((d, i) => {
+      out.push(`  ${i + 1}. ${sanitizeLine(d.cause)}`);
+      out.push(`     First step: ${sanitizeLine(d.firstStep)}`);
+      if (d.explains.length > 1) out.push(paint(90, `     Explains: ${d.explains.join(', ')}`));
+    });
+    out.push('');
+  }
+
+  const statusW = 8;
+  const idW = Math.min(30, Math.max(...report.checks.map((r) => r.id.length), 10) + 2);
+  const msgW = width - statusW - idW - 4;
+  const table = new Table({
+    head: [],
+    colWidths: [statusW, idW, msgW],
+    wordWrap: true,
+    wrapOnWordBoundary: false,
+    style: { head: [], border: [], 'padding-left': 1, 'padding-right': 1 },
+    chars: { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: ' ' },
+  });
+  for (const cat of CATEGORIES) {
+    const rows = report.checks.filter((r) => r.category === cat);
+    if (rows.length === 0) continue;
+    table.push([{ colSpan: 3, content: bold(cat) }]);
+    for (const r of rows) {
+      table.push([paint(CODE[r.status], `${MARK[r.status]} ${r.status}`), sanitizeLine(r.id), sanitizeLine(r.message)]);
+      for (const line of detailLines(r, opts.verbose ?? false)) table.push(['', '', paint(90, line)]);
+    }
+  }
+  out.push(table.toString());
+  out.push('');
+  const s = report.summary;
+  const parts = (['pass', 'warn', 'fail', 'skip', 'error'] as Status[]).map((k) => paint(s[k] > 0 ? CODE[k] : 90, `${s[k]} ${k}`));
+  const verdict = s.healthy ? paint(32, 'IP leases: ready') : paint(31, 'IP leases: NOT ready');
+  out.push(`${report.checks.length} checks: ${parts.join(', ')} — ${verdict} (${(report.durationMs / 1000).toFixed(1)}s)`);
+  return out.join('\n') + '\n';
+}
+
+function detailLines(r: CheckResult, verbose: boolean): string[] {
+  const lines: string[] = [];
+  const problem = r.status === 'fail' || r.status === 'warn' || r.status === 'error';
+  if (r.hint && (problem || verbose)) lines.push(`hint: ${sanitizeLine(r.hint)}`);
+  if (r.remedy && problem) {
+    lines.push(`fix: ${sanitizeLine(r.remedy.summary)}${r.remedy.fixId ? ' (automatic with --fix)' : ''}`);
+    for (const cmd of r.remedy.commands) lines.push(`  $ ${sanitizeLine(cmd)}`);
+  }
+  return lines;
+}
