@@ -1,0 +1,87 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { diagnose, RULES } from '../src/core/diagnosis.js';
+import { registry } from '../src/checks/index.js';
+import type { CheckResult, Status } from '../src/core/types.js';
+
+function results(bad: Record<string, Status | [Status, string]>, extra: Partial<Record<string, Partial<CheckResult>>> = {}): CheckResult[] {
+  return registry.map((c) => {
+    const b = bad[c.id];
+    const [status, message] = Array.isArray(b) ? b : [b ?? 'pass', b ? `${c.id} is ${b}` : 'ok'];
+    return { id: c.id, title: c.title, category: c.category, docs: '', durationMs: 1, status, message, ...extra[c.id] };
+  });
+}
+
+describe('diagnosis rules', () => {
+  test('every rule triggers on a registered check and explains registered checks', () => {
+    const ids = new Set(registry.map((c) => c.id));
+    for (const r of RULES) {
+      assert.ok(ids.has(r.trigger), `${r.id}: unknown trigger ${r.trigger}`);
+      for (const e of r.explains) assert.ok(e === '*' || ids.has(e), `${r.id}: unknown explained check ${e}`);
+    }
+  });
+
+  for (const rule of RULES) {
+    test(`rule ${rule.id}: names its trigger first and claims its symptoms`, () => {
+      const status = (rule.statuses ?? ['fail'])[0]!;
+      const bad: Record<string, Status> = { [rule.trigger]: status };
+      const symptoms = rule.explains.includes('*') ? registry.filter((c) => c.id !== rule.trigger).map((c) => c.id) : rule.explains;
+      for (const s of symptoms) bad[s] = rule.explains.includes('*') ? 'skip' : 'fail';
+      const d = diagnose(results(bad, { [rule.trigger]: { remedy: { summary: 's', commands: ['kubectl do-the-fix'] } } }));
+      assert.equal(d[0]?.rule, rule.id, `expected ${rule.id} first, got ${d.map((x) => x.rule).join(', ')}`);
+      assert.equal(d.length, 1, `one root cause expected, got ${d.map((x) => x.rule).join(', ')}`);
+      for (const s of symptoms) assert.ok(d[0]!.explains.includes(s), `${rule.id} should explain ${s}`);
+      assert.ok(d[0]!.firstStep.length > 0);
+      if (!rule.firstStep) assert.equal(d[0]!.firstStep, 'kubectl do-the-fix');
+    });
+  }
+
+  test('a single root problem is named once, not as five symptoms', () => {
+    const d = diagnose(
+      results({
+        'metallb.controller-service': ['fail', 'Service metallb-system/controller has no port named "monitoring"'],
+        'metallb.metrics': 'fail',
+        'ip-operator.health': 'fail',
+        'ip-operator.barrier': 'fail',
+        'ip-operator.usage': 'skip',
+        'provider.status-endpoint': 'fail',
+        'provider.pod': 'warn',
+      }),
+    );
+    assert.equal(d.length, 1);
+    assert.equal(d[0]!.rule, 'controller-service');
+    assert.match(d[0]!.cause, /has no port named "monitoring"/);
+    assert.deepEqual(new Set(d[0]!.explains), new Set(['metallb.controller-service', 'metallb.metrics', 'ip-operator.health', 'ip-operator.barrier', 'ip-operator.usage', 'provider.status-endpoint', 'provider.pod']));
+  });
+
+  test('independent problems are each named, deepest first', () => {
+    const d = diagnose(results({ 'kube-proxy.strict-arp': 'fail', 'ip-operator.barrier': 'fail', 'provider.status-endpoint': 'fail' }));
+    assert.deepEqual(d.map((x) => x.rule), ['operator-stuck', 'strict-arp']);
+  });
+
+  test('a warning alone is no root cause; strict-arp fires only on fail', () => {
+    assert.deepEqual(diagnose(results({ 'kube-proxy.strict-arp': 'warn', 'metallb.excluded-nodes': 'warn' })), []);
+  });
+
+  test('forbidden errors are grouped as a permissions cause, not cluster findings', () => {
+    const d = diagnose(results({ 'ip-operator.barrier': 'error', 'provider.helm-release': 'error' }, { 'ip-operator.barrier': { details: { reason: 'forbidden' } }, 'provider.helm-release': { details: { reason: 'forbidden' } } }));
+    assert.equal(d.length, 1);
+    assert.equal(d[0]!.rule, 'permissions');
+    assert.deepEqual(d[0]!.explains.sort(), ['ip-operator.barrier', 'provider.helm-release']);
+  });
+
+  test('a failure no rule covers is listed with its own first step', () => {
+    const d = diagnose(results({ 'ip-operator.crd': 'fail' }, { 'ip-operator.crd': { hint: 'install the CRD' } }));
+    assert.equal(d.length, 1);
+    assert.equal(d[0]!.rule, 'check:ip-operator.crd');
+    assert.equal(d[0]!.firstStep, 'install the CRD');
+  });
+
+  test('an unreachable API explains everything else', () => {
+    const bad: Record<string, Status> = { 'cluster.api': 'fail' };
+    for (const c of registry) if (c.id !== 'cluster.api') bad[c.id] = 'skip';
+    const d = diagnose(results(bad));
+    assert.equal(d.length, 1);
+    assert.equal(d[0]!.rule, 'api-unreachable');
+  });
+});
