@@ -185,6 +185,8 @@ export async function main(argv: string[]): Promise<number> {
       'Run `check` against a built-in simulated provider cluster',
       (y) =>
         addCheckOptions(y)
+          // a simulated hang need not be waited out for the full production budget
+          .option('timeout', { type: 'string', default: '5s', describe: 'Time budget per check (e.g. 5s, 1m)' })
           .option('scenario', { type: 'string', default: 'demo', describe: 'Simulated provider to diagnose (see --list)' })
           .option('list', { type: 'boolean', default: false, describe: 'List the built-in scenarios' }),
       async (a) => {

@@ -42,11 +42,11 @@ describe('permissions and transient errors', () => {
 
   test('429 with Retry-After and 500s are retried; the run still passes', async () => {
     await withSim('healthy-helm', async (sim) => {
-      sim.faults.burst429 = { remaining: 3, retryAfterSeconds: 0 };
+      sim.faults.burst429 = { remaining: 2, retryAfterSeconds: 0 };
       const { report } = await runDoctor({ kubeconfig: sim.kubeconfigPath, providerUrl: sim.providerUrl, only: ['kube-proxy', 'metallb.namespace'], minBackoffMs: 5 });
       assert.equal(result(report, 'kube-proxy.strict-arp').status, 'pass');
       assert.equal(result(report, 'metallb.namespace').status, 'pass');
-      assert.ok(sim.requests.filter((r) => r.status === 429).length === 3);
+      assert.ok(sim.requests.filter((r) => r.status === 429).length === 2);
     });
   });
 

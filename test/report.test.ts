@@ -22,7 +22,8 @@ describe('sanitising', () => {
   test('escape sequences and control characters are stripped', () => {
     assert.equal(sanitize('a\u001b[31mred\u001b[0m b'), 'ared b');
     assert.equal(sanitize('title\u001b]0;pwned\u0007done'), 'titledone');
-    assert.equal(sanitize('x\u0000y\u0008z\u009bq'), 'xyzq');
+    assert.equal(sanitize('x\u0000y\u0008z\u0085q'), 'xyzq');
+    assert.equal(sanitize('a\u009b31mb'), 'ab');
     assert.equal(sanitizeLine('one\ntwo\r\nthree'), 'one two three');
   });
 

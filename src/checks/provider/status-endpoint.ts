@@ -1,0 +1,160 @@
+import { error, fail, pass, skip, type Check } from '../../core/types.js';
+import type { HttpProbeResult } from '../../cluster/snapshot.js';
+import { AKASH_NS, findIpOperators, PROVIDER_STS, providerEnv, restartOperatorCommand } from '../lib/akash.js';
+
+export const RESTART_PROVIDER = `kubectl -n ${AKASH_NS} rollout restart statefulset ${PROVIDER_STS}`;
+
+/**
+ * The /status URL to probe: --provider-url (with /status appended when it has
+ * no path), else https://<AKASH_CLUSTER_PUBLIC_HOSTNAME>:8443/status.
+ */
+export function statusUrl(providerUrl: string | undefined, publicHostname: string | undefined): { url: string; from: 'option' | 'env' } | { problem: string } | null {
+  if (providerUrl) {
+    let u: URL;
+    try {
+      u = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(providerUrl) ? providerUrl : `https://${providerUrl}`);
+    } catch {
+      return { problem: `--provider-url "${providerUrl}" is not a URL` };
+    }
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') return { problem: `--provider-url "${providerUrl}" is not an http(s) URL` };
+    if (u.pathname === '' || u.pathname === '/') u.pathname = '/status';
+    return { url: u.toString(), from: 'option' };
+  }
+  const host = publicHostname?.trim();
+  if (host) {
+    const bare = host.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
+    const withPort = /:\d+$/.test(bare) ? bare : `${bare}:8443`;
+    try {
+      return { url: new URL(`https://${withPort}/status`).toString(), from: 'env' };
+    } catch {
+      return { problem: `AKASH_CLUSTER_PUBLIC_HOSTNAME "${host}" is not a usable host name` };
+    }
+  }
+  return null;
+}
+
+/** A few identifying fields of a /status answer (never the whole body). */
+export function statusSummary(body: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return out;
+  const b = body as Record<string, any>;
+  const scalar = (v: unknown): v is string | number | boolean => ['string', 'number', 'boolean'].includes(typeof v);
+  if (scalar(b.address)) out.address = b.address;
+  if (scalar(b.cluster_public_hostname)) out.clusterPublicHostname = b.cluster_public_hostname;
+  const leases = b.cluster?.leases;
+  if (scalar(leases)) out.leases = leases;
+  else if (leases && typeof leases === 'object' && scalar(leases.active)) out.leases = leases.active;
+  if (scalar(b.bidengine?.orders)) out.bidengineOrders = b.bidengine.orders;
+  if (scalar(b.manifest?.deployments)) out.manifestDeployments = b.manifest.deployments;
+  const nodes = b.cluster?.inventory?.available?.nodes;
+  if (Array.isArray(nodes)) out.availableNodes = nodes.length;
+  return out;
+}
+
+function parseJson(body: string | undefined): { ok: true; value: unknown } | { ok: false } {
+  const text = (body ?? '').trim();
+  if (!text) return { ok: false };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+function snippet(body: string | undefined): string {
+  return (body ?? '').replace(/\s+/g, ' ').trim().slice(0, 120);
+}
+
+export const check: Check = {
+  id: 'provider.status-endpoint',
+  title: 'Provider /status endpoint answers with JSON',
+  category: 'provider',
+  dependsOn: ['cluster.api'],
+  doc: {
+    what: 'Sends GET to the provider\'s public status endpoint, https://<AKASH_CLUSTER_PUBLIC_HOSTNAME>:8443/status (or the URL given with --provider-url), accepting its self-signed certificate for this probe only, and expects HTTP 200 with JSON within the time budget.',
+    why: 'Tenants and Akash Console read this endpoint. When the IP operator is not healthy the provider blocks instead of failing: /status hangs, its liveness probe fails and the provider pod restarts again and again.',
+    fix: 'A hang points at the IP operator: see ip-operator.barrier and restart the operator pod (`kubectl -n akash-services delete pod -l app.kubernetes.io/name=ip`, or `-l app=akash-ip-operator` for the old chart); if /status still hangs, restart the provider too (`kubectl -n akash-services rollout restart statefulset akash-provider`). A refused connection or DNS failure points at the provider pod, its Service/ingress or the DNS record of the provider host name. Test by hand with `curl -ks https://provider.<your-domain>:8443/status`.',
+  },
+  async run(ctx) {
+    const started = Date.now();
+    let hostname: string | undefined;
+    if (!ctx.options.providerUrl) {
+      const env = await providerEnv(ctx.cluster);
+      if (!env) {
+        return skip(`no provider URL: StatefulSet ${AKASH_NS}/${PROVIDER_STS} was not found to read AKASH_CLUSTER_PUBLIC_HOSTNAME from; pass --provider-url https://provider.<your-domain>:8443`, {
+          details: { providerUrl: null },
+        });
+      }
+      hostname = env.vars.get('AKASH_CLUSTER_PUBLIC_HOSTNAME')?.value;
+    }
+    const target = statusUrl(ctx.options.providerUrl, hostname);
+    if (!target) {
+      return skip(`no provider URL: AKASH_CLUSTER_PUBLIC_HOSTNAME is not set on StatefulSet ${AKASH_NS}/${PROVIDER_STS}; pass --provider-url https://provider.<your-domain>:8443`, {
+        details: { providerUrl: null },
+      });
+    }
+    if ('problem' in target) return error(`${target.problem}; pass --provider-url https://provider.<your-domain>:8443`, { details: { providerUrl: null } });
+
+    const { url, from } = target;
+    const host = new URL(url).host;
+    const spent = Date.now() - started;
+    const probeMs = Math.max(500, Math.min(ctx.options.timeoutMs - spent - 1000, Math.floor((ctx.options.timeoutMs - spent) * 0.9)));
+    const res: HttpProbeResult = await ctx.cluster.httpProbe(url, { timeoutMs: probeMs, insecure: true, signal: ctx.signal });
+    const details: Record<string, unknown> = { url, urlFrom: from === 'option' ? '--provider-url' : 'AKASH_CLUSTER_PUBLIC_HOSTNAME', outcome: res.outcome, elapsedMs: res.elapsedMs };
+    if (res.errorCode) details.errorCode = res.errorCode;
+
+    switch (res.outcome) {
+      case 'timeout': {
+        const ops = await findIpOperators(ctx.cluster).catch(() => []);
+        const restart = ops.length ? ops.map((o) => restartOperatorCommand(o)) : ['kubectl -n akash-services delete pod -l app.kubernetes.io/name=ip'];
+        details.timeoutMs = probeMs;
+        return fail(`GET ${url} did not answer within ${(probeMs / 1000).toFixed(1)}s: the provider blocks /status when its IP operator is not healthy`, {
+          details,
+          hint: `Look at the IP operator (ip-operator.barrier); restart its pod: ${restart.join(' && ')}; if /status still hangs, restart the provider: ${RESTART_PROVIDER}`,
+          remedy: { summary: 'restart the IP operator pod, then the provider if /status still hangs', commands: [...restart, RESTART_PROVIDER] },
+        });
+      }
+      case 'refused':
+        return fail(`connection to ${host} refused: nothing listens on that port (provider pod down, its Service/ingress missing, or a wrong host or port)`, {
+          details,
+          hint: `Check the provider pod and how port 8443 reaches it: kubectl -n ${AKASH_NS} get pods,svc -l app.kubernetes.io/name=provider; then curl -ks ${url}`,
+        });
+      case 'dns':
+        return fail(`host name ${new URL(url).hostname} does not resolve (${res.errorCode ?? 'DNS failure'}): the provider's DNS record is missing or wrong`, {
+          details,
+          hint: `Create or fix the DNS A record of ${new URL(url).hostname} (it must point at the provider's public IP), or pass the right --provider-url; test with: dig +short ${new URL(url).hostname}`,
+        });
+      case 'tls':
+        return fail(`TLS handshake with ${host} failed (${res.errorCode ?? 'TLS error'}), even with self-signed certificates accepted: something other than the provider answers on this port`, {
+          details,
+          hint: `Check what serves ${host}: curl -kv ${url}`,
+        });
+      case 'network':
+        return fail(`GET ${url} failed with a network error (${res.errorCode ?? 'unknown'})`, {
+          details,
+          hint: `Check the network path to ${host} (firewall, port forwarding): curl -ks ${url}`,
+        });
+      case 'ok':
+        break;
+    }
+    details.httpStatus = res.status;
+    details.contentType = res.contentType ?? '';
+    const parsed = parseJson(res.body);
+    if (res.status !== 200) {
+      details.bodySnippet = snippet(res.body);
+      return fail(`GET ${url} answered HTTP ${res.status}${parsed.ok ? '' : ' (not JSON)'}, not 200: the provider reports an error`, {
+        details,
+        hint: `Read the provider log for the cause: kubectl -n ${AKASH_NS} logs ${PROVIDER_STS}-0 --tail=100`,
+      });
+    }
+    if (!parsed.ok) {
+      details.bodySnippet = snippet(res.body);
+      return fail(`GET ${url} answered 200 but the body is not JSON (content-type ${res.contentType || 'none'}): something other than the Akash provider answers there`, {
+        details,
+        hint: `Check that ${host} routes to the provider pod's port 8443 and not to an ingress or web server: curl -ks ${url}`,
+      });
+    }
+    Object.assign(details, statusSummary(parsed.value));
+    return pass(`GET ${url} answered 200 with JSON in ${res.elapsedMs} ms`, { details });
+  },
+};
