@@ -42,8 +42,11 @@ const METALLB_ALL = [
   'metallb.excluded-nodes',
 ];
 
+/** The trigger's fix as one line: its remedy commands in order, else its hint. */
 function firstCommand(r: CheckResult): string | undefined {
-  return r.remedy?.commands?.[0] ?? r.hint;
+  const cmds = r.remedy?.commands ?? [];
+  if (cmds.length > 0 && cmds.length <= 3 && cmds.every((c) => !c.includes('\n'))) return cmds.join(' && ');
+  return r.hint ?? cmds[0];
 }
 
 export const RULES: readonly Rule[] = [
@@ -80,6 +83,12 @@ export const RULES: readonly Rule[] = [
     explains: ['metallb.default-pool', 'metallb.advertisement', 'metallb.metrics', 'metallb.pool-capacity', 'metallb.pending-services', ...IP_PATH],
   },
   {
+    id: 'no-default-pool',
+    trigger: 'metallb.default-pool',
+    cause: (r) => `The IP operator only uses the MetalLB pool named "default": ${lowerFirst(r.message)}. It then reports 0 free IPs and the provider never bids on IP orders.`,
+    explains: ['metallb.metrics', 'metallb.pool-capacity', 'metallb.advertisement', 'metallb.pending-services', 'ip-operator.usage'],
+  },
+  {
     id: 'pod-security',
     trigger: 'metallb.pod-security',
     cause: () => 'Pod Security admission blocks MetalLB\'s speaker (it needs hostNetwork and NET_RAW), so assigned IPs are never announced.',
@@ -96,12 +105,6 @@ export const RULES: readonly Rule[] = [
     trigger: 'metallb.metrics',
     cause: (r) => `The IP operator cannot read MetalLB's metrics (${lowerFirst(r.message)}); its barrier then stays locked and the provider's /status hangs.`,
     explains: ['metallb.pool-capacity', ...IP_PATH],
-  },
-  {
-    id: 'no-default-pool',
-    trigger: 'metallb.default-pool',
-    cause: (r) => `The IP operator only uses the MetalLB pool named "default": ${lowerFirst(r.message)}. It then reports 0 free IPs and the provider never bids on IP orders.`,
-    explains: ['metallb.metrics', 'metallb.pool-capacity', 'metallb.advertisement', 'metallb.pending-services', 'ip-operator.usage'],
   },
   {
     id: 'pool-exhausted',
@@ -159,7 +162,7 @@ export const RULES: readonly Rule[] = [
     id: 'strict-arp',
     trigger: 'kube-proxy.strict-arp',
     statuses: ['fail'],
-    cause: (r) => `${r.message}: leased IPs are assigned but answer only intermittently, because every node answers ARP for them.`,
+    cause: (r) => `${r.message}.`,
     explains: [],
   },
   {

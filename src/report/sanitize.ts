@@ -19,24 +19,7 @@ export function sanitizeLine(text: string): string {
   return sanitize(text).replace(/[\r\n\t]+/g, ' ');
 }
 
-export const SECRET_KEY = /(^|[_.-])(key|keysecret|secret|password|passwd|token|mnemonic|passphrase|private[_-]?key|apikey|api[_-]key)s?$|secret|password|mnemonic|passphrase|token/i;
-
-/** Deep copy with every value under a secret-looking key replaced by "<redacted>". */
-export function redact<T>(value: T): T {
-  if (Array.isArray(value)) return value.map((v) => redact(v)) as unknown as T;
-  if (value && typeof value === 'object') {
-    const obj = value as Record<string, unknown>;
-    // a {key, value} pair (e.g. provider attributes) names a key; it is not one
-    const isPair = Object.keys(obj).length <= 2 && 'key' in obj && 'value' in obj;
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(obj)) {
-      const secret = !(isPair && (k === 'key' || k === 'value')) && SECRET_KEY.test(k);
-      out[k] = secret && v !== null && v !== undefined && v !== '' ? '<redacted>' : redact(v);
-    }
-    return out as T;
-  }
-  return value;
-}
+export { redact } from '../core/redact.js';
 
 /** Sanitise every string inside a JSON-able value (for terminal output). */
 export function sanitizeDeep<T>(value: T): T {

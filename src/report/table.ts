@@ -5,7 +5,7 @@
  */
 import Table from 'cli-table3';
 import { CATEGORIES, type CheckResult, type Report, type Status } from '../core/types.js';
-import { sanitizeLine } from './sanitize.js';
+import { sanitize, sanitizeLine } from './sanitize.js';
 
 export interface TableOptions {
   color: boolean;
@@ -21,7 +21,7 @@ const CODE: Record<Status, number> = { pass: 32, warn: 33, fail: 31, skip: 90, e
 export function renderTable(report: Report, opts: TableOptions): string {
   const paint = (code: number, s: string) => (opts.color ? `\u001b[${code}m${s}\u001b[0m` : s);
   const bold = (s: string) => (opts.color ? `\u001b[1m${s}\u001b[22m` : s);
-  const width = Math.max(60, Math.min(opts.width ?? 100, 160));
+  const width = Math.max(60, Math.min(opts.width ?? 120, 160));
   const out: string[] = [];
   const c = report.cluster;
   out.push(bold(`${report.tool.name} ${report.tool.version}`) + ` — context ${sanitizeLine(c.context)} (${sanitizeLine(c.server)})${c.version ? `, Kubernetes ${sanitizeLine(c.version)}` : ''}`);
@@ -44,7 +44,7 @@ export function renderTable(report: Report, opts: TableOptions): string {
     head: [],
     colWidths: [statusW, idW, msgW],
     wordWrap: true,
-    wrapOnWordBoundary: false,
+    wrapOnWordBoundary: true,
     style: { head: [], border: [], 'padding-left': 1, 'padding-right': 1 },
     chars: { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: ' ' },
   });
@@ -72,7 +72,11 @@ function detailLines(r: CheckResult, verbose: boolean): string[] {
   if (r.hint && (problem || verbose)) lines.push(`hint: ${sanitizeLine(r.hint)}`);
   if (r.remedy && problem) {
     lines.push(`fix: ${sanitizeLine(r.remedy.summary)}${r.remedy.fixId ? ' (automatic with --fix)' : ''}`);
-    for (const cmd of r.remedy.commands) lines.push(`  $ ${sanitizeLine(cmd)}`);
+    for (const cmd of r.remedy.commands) {
+      sanitize(cmd)
+        .split('\n')
+        .forEach((l, i) => lines.push(`${i === 0 ? '  $ ' : '    '}${l.replace(/\t/g, '  ')}`));
+    }
   }
   return lines;
 }
