@@ -1,0 +1,128 @@
+/**
+ * The simulated cluster: a Kubernetes API server over real HTTPS on 127.0.0.1, fed by a
+ * scenario (Kubernetes YAML + Behaviour documents), plus the provider's :8443 responder.
+ *
+ *   const sim = await startSim(await loadScenario('healthy-helm'));
+ *   // sim.kubeconfigPath works with @kubernetes/client-node and real kubectl
+ *   await sim.close();
+ */
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateCerts } from './certs.js';
+import { installControllers } from './controllers.js';
+import { kubeconfigText, writeKubeconfig } from './kubeconfig.js';
+import { ProviderResponder } from './provider.js';
+import { ApiServer } from './server.js';
+import { Store } from './store.js';
+import type { Faults, KubeObject, RequestRecord, SimHandle, SimState, UserRule } from './types.js';
+import { World } from './world.js';
+
+export type {
+  AfterRestart,
+  Behaviour,
+  Faults,
+  KubeObject,
+  LogGenerator,
+  LogLineSpec,
+  LogSource,
+  ProviderStatusSpec,
+  ProxyResponse,
+  RequestRecord,
+  SimHandle,
+  SimState,
+  UserRule,
+} from './types.js';
+export { listScenarios, loadScenario, parseState } from './state.js';
+
+function token(prefix: string): string {
+  return `${prefix}-${randomBytes(18).toString('base64url')}`;
+}
+
+/** temp dirs of sims not closed yet: removed when the process exits without close() */
+const liveDirs = new Set<string>();
+let exitHook = false;
+
+export async function startSim(state: SimState, opts: Partial<Faults> = {}): Promise<SimHandle> {
+  const dir = await mkdtemp(join(tmpdir(), 'akash-ip-doctor-sim-'));
+  liveDirs.add(dir);
+  if (!exitHook) {
+    exitHook = true;
+    process.once('exit', () => {
+      for (const d of liveDirs) rmSync(d, { recursive: true, force: true });
+    });
+  }
+  try {
+    const certs = await generateCerts(dir);
+    const behaviour = state.behaviour;
+    const store = new Store();
+    store.load(structuredClone(state.objects), { defaultCrds: behaviour.defaultCrds !== false });
+
+    const bf = behaviour.faults ?? {};
+    const faults: Faults = {
+      latencyMs: opts.latencyMs ?? bf.latencyMs ?? 0,
+      errorRate: opts.errorRate ?? bf.errorRate ?? 0,
+      hang: opts.hang ?? bf.hang ?? [],
+      burst429: { ...(opts.burst429 ?? bf.burst429 ?? { remaining: 0, retryAfterSeconds: 1 }) },
+    };
+    const requests: RequestRecord[] = [];
+    const providerRequests: RequestRecord[] = [];
+
+    const provider = new ProviderResponder(certs.providerCert, certs.providerKey, { ...behaviour.providerStatus }, providerRequests);
+    await provider.start();
+    const world = new World(store, behaviour, provider);
+    installControllers(world);
+
+    const api = new ApiServer(world, certs, faults, requests);
+    const adminToken = token('admin');
+    api.tokens.set(adminToken, { name: 'admin', admin: true, rules: [] });
+    for (const [tok, u] of Object.entries(behaviour.users ?? {})) {
+      api.tokens.set(tok, { name: tok, admin: false, rules: u?.rules ?? [] });
+    }
+    const port = await api.listen();
+    const server = `https://127.0.0.1:${port}`;
+    const kubeconfig = kubeconfigText({ server, caCert: certs.caCert, user: 'admin', token: adminToken, context: 'sim' });
+    const kubeconfigPath = await writeKubeconfig(dir, 'kubeconfig', kubeconfig);
+
+    let closed: Promise<void> | undefined;
+    const handle: SimHandle = {
+      server,
+      kubeconfigPath,
+      kubeconfig,
+      providerUrl: provider.url,
+      requests,
+      providerRequests,
+      faults,
+      clearRequests() {
+        requests.length = 0;
+        providerRequests.length = 0;
+      },
+      async addUser(name: string, rules: UserRule[]): Promise<string> {
+        if (!/^[A-Za-z0-9_.:@-]+$/.test(name)) throw new Error(`invalid user name: ${name}`);
+        const tok = token(name.replace(/[^A-Za-z0-9]/g, ''));
+        api.tokens.set(tok, { name, admin: false, rules });
+        const text = kubeconfigText({ server, caCert: certs.caCert, user: name, token: tok, context: name });
+        return writeKubeconfig(dir, `kubeconfig-${name}`, text);
+      },
+      objects(): KubeObject[] {
+        return store.all();
+      },
+      close(): Promise<void> {
+        closed ??= (async () => {
+          world.close();
+          await Promise.all([api.close(), provider.close()]);
+          await rm(dir, { recursive: true, force: true });
+          liveDirs.delete(dir);
+        })();
+        return closed;
+      },
+    };
+    return handle;
+  } catch (e) {
+    await rm(dir, { recursive: true, force: true });
+    liveDirs.delete(dir);
+    throw e;
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * The HTTPS API server: request log, fault injection (latency, 429 bursts, error rate,
+ * hangs), bearer-token authentication, discovery/OpenAPI and the resource routes.
+ */
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { handleResource, parseResourcePath, type Ctx } from './api.js';
+import type { User } from './auth.js';
+import type { CertBundle } from './certs.js';
+import { apiVersions, openapiV3Doc, openapiV3Index, versionInfo } from './discovery.js';
+import { ApiError, sendError, sendJson, statusBody } from './http.js';
+import type { Faults, RequestRecord } from './types.js';
+import type { World } from './world.js';
+
+const MAX_BODY = 64 * 1024 * 1024;
+const PUBLIC_PATHS = new Set(['/version', '/healthz', '/livez', '/readyz']);
+
+/** mulberry32: small deterministic PRNG for the error-rate fault */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export class ApiServer {
+  private server: Server;
+  private sockets = new Set<Socket>();
+  private tracked = new Set<() => void>();
+  private random = prng(0x5eed);
+  readonly tokens = new Map<string, User>();
+  port = 0;
+
+  constructor(
+    private readonly world: World,
+    certs: CertBundle,
+    readonly faults: Faults,
+    readonly requests: RequestRecord[],
+  ) {
+    this.server = createServer({ cert: certs.serverCert, key: certs.serverKey, ca: certs.caCert }, (req, res) => {
+      this.handle(req, res).catch((e: unknown) => {
+        if (e instanceof ApiError) sendError(res, e);
+        else sendJson(res, 500, statusBody(500, `Internal error occurred: ${(e as Error)?.message ?? String(e)}`, 'InternalError'));
+      });
+    });
+    this.server.keepAliveTimeout = 30_000;
+    this.server.on('connection', (s: Socket) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    this.server.on('tlsClientError', () => {
+      /* clients that reject the certificate */
+    });
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(0, '127.0.0.1', () => {
+        this.port = (this.server.address() as { port: number }).port;
+        resolve(this.port);
+      });
+    });
+  }
+
+  private track(end: () => void): () => void {
+    this.tracked.add(end);
+    return () => this.tracked.delete(end);
+  }
+
+  async close(): Promise<void> {
+    for (const end of [...this.tracked]) {
+      try {
+        end();
+      } catch {
+        /* ignore */
+      }
+    }
+    this.tracked.clear();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      for (const s of this.sockets) s.destroy();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    const qi = url.indexOf('?');
+    const rawPath = qi < 0 ? url : url.slice(0, qi);
+    const rawQuery = qi < 0 ? '' : url.slice(qi + 1);
+    const method = (req.method ?? 'GET').toUpperCase();
+    const user = this.authenticate(req);
+    const rec: RequestRecord = { method, path: rawPath, query: rawQuery, status: 0, user: user?.name ?? '', at: Date.now() };
+    this.requests.push(rec);
+    const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+    (res as unknown as { writeHead: (...args: unknown[]) => ServerResponse }).writeHead = (code: unknown, ...rest: unknown[]) => {
+      rec.status = Number(code);
+      return writeHead(code, ...rest);
+    };
+
+    // ---- faults ----
+    const f = this.faults;
+    if (f.hang.some((r) => r.test(rawPath))) {
+      // never answer; close() destroys the socket
+      return;
+    }
+    if (f.latencyMs > 0) await sleep(f.latencyMs);
+    if (f.burst429.remaining > 0) {
+      f.burst429.remaining--;
+      const secs = f.burst429.retryAfterSeconds;
+      throw new ApiError(429, 'Too many requests, please try again later.', 'TooManyRequests', { retryAfterSeconds: secs }, { 'Retry-After': String(secs) });
+    }
+    if (f.errorRate > 0 && this.random() < f.errorRate) {
+      throw new ApiError(500, 'Internal error occurred: simulated failure', 'InternalError');
+    }
+
+    // ---- authentication ----
+    if (!user) {
+      const hasAuth = req.headers.authorization !== undefined;
+      if (!hasAuth && PUBLIC_PATHS.has(rawPath)) {
+        return this.nonResource(res, rawPath);
+      }
+      throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+    }
+
+    let bodyPromise: Promise<Buffer> | undefined;
+    const ctx: Ctx = {
+      req,
+      res,
+      method,
+      rawPath,
+      query: new URLSearchParams(rawQuery),
+      user,
+      world: this.world,
+      body: () => (bodyPromise ??= readBody(req)),
+      track: (end) => this.track(end),
+    };
+
+    const route = parseResourcePath(this.world.store.registry, rawPath);
+    if (route instanceof ApiError) throw route;
+    if (route) {
+      await handleResource(ctx, route);
+      return;
+    }
+    return this.nonResource(res, rawPath, req);
+  }
+
+  private authenticate(req: IncomingMessage): User | undefined {
+    const h = req.headers.authorization;
+    if (!h) return undefined;
+    const m = /^Bearer\s+(.+)$/i.exec(h);
+    if (!m) return undefined;
+    return this.tokens.get(m[1]!.trim());
+  }
+
+  private nonResource(res: ServerResponse, rawPath: string, req?: IncomingMessage): void {
+    const reg = this.world.store.registry;
+    const p = rawPath.length > 1 ? rawPath.replace(/\/+$/, '') : rawPath;
+    if (req && req.method !== 'GET' && req.method !== 'HEAD') {
+      throw new ApiError(405, 'the server does not allow this method on the requested resource', 'MethodNotAllowed');
+    }
+    if (p === '/version') return sendJson(res, 200, versionInfo(this.world.gitVersion));
+    if (p === '/healthz' || p === '/livez' || p === '/readyz') {
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('ok');
+      return;
+    }
+    if (p === '/api') return sendJson(res, 200, apiVersions(`127.0.0.1:${this.port}`));
+    if (p === '/apis') return sendJson(res, 200, reg.apiGroupList());
+    const segs = p.split('/').slice(1);
+    if (segs[0] === 'api' && segs.length === 2) {
+      const rl = reg.resourceList('', segs[1]!);
+      if (rl) return sendJson(res, 200, rl);
+    }
+    if (segs[0] === 'apis' && segs.length === 2) {
+      const g = reg.apiGroup(segs[1]!);
+      if (g) return sendJson(res, 200, g);
+    }
+    if (segs[0] === 'apis' && segs.length === 3) {
+      const rl = reg.resourceList(segs[1]!, segs[2]!);
+      if (rl) return sendJson(res, 200, rl);
+    }
+    if (p === '/openapi/v3') return sendJson(res, 200, openapiV3Index(reg));
+    if (segs[0] === 'openapi' && segs[1] === 'v3') {
+      const rest = segs.slice(2);
+      let doc: Record<string, unknown> | undefined;
+      if (rest[0] === 'api' && rest.length === 2) doc = openapiV3Doc(reg, '', rest[1]!, this.world.gitVersion);
+      if (rest[0] === 'apis' && rest.length === 3) doc = openapiV3Doc(reg, rest[1]!, rest[2]!, this.world.gitVersion);
+      if (doc) return sendJson(res, 200, doc);
+    }
+    throw new ApiError(404, 'the server could not find the requested resource', 'NotFound', {});
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new ApiError(413, 'Request entity too large', 'RequestEntityTooLarge'));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}

@@ -1,0 +1,132 @@
+/**
+ * Public types of the simulated cluster (re-exported from ./index.ts).
+ */
+
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    [k: string]: unknown;
+  };
+  [k: string]: unknown;
+}
+
+/** One log line with an age (seconds before the sim started). */
+export interface LogLineSpec {
+  text: string;
+  agoSeconds?: number;
+}
+
+/** A lazily generated log: `lines` copies of `text` (`{n}` is replaced by the 1-based line number), then `lastLines`. */
+export interface LogGenerator {
+  generate: {
+    lines: number;
+    text: string;
+    lastLines?: (string | LogLineSpec)[];
+    /** age of the generated lines (default 0); lastLines default to 0 */
+    agoSeconds?: number;
+  };
+}
+
+export type LogSource = (string | LogLineSpec)[] | LogGenerator;
+
+export interface ProxyResponse {
+  status?: number;
+  /** string: served as is (text/plain unless contentType); object: served as JSON */
+  body?: unknown;
+  contentType?: string;
+  headers?: Record<string, string>;
+  /** extra delay before answering */
+  delayMs?: number;
+  /** never answer */
+  hang?: boolean;
+}
+
+export interface ProviderStatusSpec {
+  mode: 'ok' | 'hang' | 'refused' | 'error';
+  status?: number;
+  body?: unknown;
+}
+
+export interface AfterRestart {
+  logs?: LogSource;
+  proxy?: Record<string, ProxyResponse>;
+  providerStatus?: ProviderStatusSpec;
+}
+
+export interface UserRule {
+  verbs: string[];
+  resources: string[];
+  namespaces?: string[];
+  resourceNames?: string[];
+}
+
+export interface Behaviour {
+  name?: string;
+  description?: string;
+  /**
+   * `namespace/pod` (any container) or `namespace/pod/container` -> log source; a key ending
+   * in `#previous` (`namespace/pod#previous`, `namespace/pod/container#previous`) answers
+   * `?previous=true` (without one, that is a 400 like a pod that never restarted).
+   */
+  logs: Record<string, LogSource>;
+  /** `namespace/service:port/path` -> response */
+  proxy: Record<string, ProxyResponse>;
+  providerStatus: ProviderStatusSpec;
+  /** `namespace/workload` -> what a replacement pod of that workload gets */
+  afterRestart: Record<string, AfterRestart>;
+  /** token -> rules (the token is also the user name) */
+  users: Record<string, { rules: UserRule[] }>;
+  faults: Partial<Faults>;
+  /**
+   * Sim extension: when the state holds no CustomResourceDefinition at all, CRDs for
+   * metallb.io and akash.network are synthesised (default true). Set false to model a
+   * cluster without them.
+   */
+  defaultCrds?: boolean;
+  /** Sim extension: Kubernetes version reported by /version (default v1.30.4). */
+  kubernetesVersion?: string;
+}
+
+export interface SimState {
+  objects: KubeObject[];
+  behaviour: Behaviour;
+  name?: string;
+  description?: string;
+}
+
+export interface Faults {
+  latencyMs: number;
+  /** fraction of requests answered 500, deterministic PRNG */
+  errorRate: number;
+  /** request paths that never answer */
+  hang: RegExp[];
+  burst429: { remaining: number; retryAfterSeconds: number };
+}
+
+export interface RequestRecord {
+  method: string;
+  path: string;
+  query: string;
+  status: number;
+  user: string;
+  at: number;
+}
+
+export interface SimHandle {
+  server: string;
+  kubeconfigPath: string;
+  kubeconfig: string;
+  providerUrl: string;
+  requests: RequestRecord[];
+  providerRequests: RequestRecord[];
+  faults: Faults;
+  clearRequests(): void;
+  addUser(name: string, rules: UserRule[]): Promise<string>;
+  objects(): KubeObject[];
+  close(): Promise<void>;
+}
