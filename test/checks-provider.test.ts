@@ -174,7 +174,7 @@ describe('provider.onchain-attribute', () => {
     await withChain({ [`/akash/provider/v1beta4/providers/${FROM}`]: { status: 200, body: body([{ key: 'region', value: 'eu-west' }, { key: 'tier', value: 'community' }]) } }, async (url) => {
       const { report } = await runScenario('healthy-helm', { only: ['provider.onchain-attribute'], chainApi: url });
       const r = expectCheck(report, 'provider.onchain-attribute', 'fail', /on chain \(v1beta4\)/, /does not advertise ip-lease \(attributes: region, tier\)/);
-      assert.deepEqual(r.remedy?.commands, ['kubectl -n akash-services delete pod akash-provider-0']);
+      assert.deepEqual(r.remedy?.commands, ['kubectl -n akash-services rollout restart statefulset akash-provider']);
     });
   });
 

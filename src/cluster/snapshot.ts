@@ -29,6 +29,8 @@ export interface LogOptions {
   container?: string;
   sinceSeconds?: number;
   tailLines?: number;
+  /** Read the previous (terminated) container's log, e.g. of a crash-looping pod. */
+  previous?: boolean;
 }
 
 /** Scans a log line by line; `result()` is memoised for the run. */
@@ -249,7 +251,7 @@ export class Snapshot {
    * the log size). Memoised per pod, container, window and scanner key.
    */
   scanLog<T>(scannerKey: string, namespace: string, pod: string, opts: LogOptions, makeScanner: () => LineScanner<T>, signal?: AbortSignal): Promise<LogScan<T>> {
-    const key = `log:${scannerKey}:${namespace}/${pod}:${opts.container ?? ''}:${opts.sinceSeconds ?? ''}:${opts.tailLines ?? ''}`;
+    const key = `log:${scannerKey}:${namespace}/${pod}:${opts.container ?? ''}:${opts.sinceSeconds ?? ''}:${opts.tailLines ?? ''}:${opts.previous ? 'previous' : ''}`;
     const request: RequestDescription = { verb: 'get', resource: 'pods/log', namespace, name: pod };
     return this.once(key, () =>
       this.client.call(
@@ -260,6 +262,7 @@ export class Snapshot {
           if (opts.container) qs.set('container', opts.container);
           if (opts.sinceSeconds) qs.set('sinceSeconds', String(Math.floor(opts.sinceSeconds)));
           if (opts.tailLines) qs.set('tailLines', String(opts.tailLines));
+          if (opts.previous) qs.set('previous', 'true');
           const apiPath = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log?${qs}`;
           const { agent, headers } = await this.client.transport();
           const timeout = AbortSignal.timeout(Math.max(this.client.requestTimeoutMs, 30_000));

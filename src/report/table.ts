@@ -59,6 +59,11 @@ export function renderTable(report: Report, opts: TableOptions): string {
   }
   out.push(table.toString());
   out.push('');
+  const fixes = fixLines(report.checks);
+  if (fixes.length > 0) {
+    out.push(bold('How to fix:'));
+    out.push(...fixes, '');
+  }
   const s = report.summary;
   const parts = (['pass', 'warn', 'fail', 'skip', 'error'] as Status[]).map((k) => paint(s[k] > 0 ? CODE[k] : 90, `${s[k]} ${k}`));
   const verdict = s.healthy ? paint(32, 'IP leases: ready') : paint(31, 'IP leases: NOT ready');
@@ -67,16 +72,40 @@ export function renderTable(report: Report, opts: TableOptions): string {
 }
 
 function detailLines(r: CheckResult, verbose: boolean): string[] {
-  const lines: string[] = [];
   const problem = r.status === 'fail' || r.status === 'warn' || r.status === 'error';
-  if (r.hint && (problem || verbose)) lines.push(`hint: ${sanitizeLine(r.hint)}`);
-  if (r.remedy && problem) {
-    lines.push(`fix: ${sanitizeLine(r.remedy.summary)}${r.remedy.fixId ? ' (automatic with --fix)' : ''}`);
+  // the remedy's commands are printed in full below the table; a hint that only
+  // spells them out would print them twice
+  const hintRepeatsRemedy = !!r.remedy?.commands.length && r.remedy.commands.every((c) => r.hint?.includes(c));
+  if (r.hint && (problem || verbose) && !(problem && hintRepeatsRemedy)) return [`hint: ${sanitizeLine(r.hint)}`];
+  return [];
+}
+
+/** Copy-pastable fix commands of failing and warning checks, unwrapped; identical fixes once. */
+function fixLines(results: readonly CheckResult[]): string[] {
+  const lines: string[] = [];
+  const seen = new Map<string, string[]>();
+  for (const r of results) {
+    if (!r.remedy || !(r.status === 'fail' || r.status === 'warn')) continue;
+    const key = r.remedy.commands.join('\n');
+    const same = seen.get(key);
+    if (same) {
+      same.push(r.id);
+      continue;
+    }
+    const ids = [r.id];
+    seen.set(key, ids);
+    lines.push(`  [${r.id}] ${sanitizeLine(r.remedy.summary)}`);
     for (const cmd of r.remedy.commands) {
       sanitize(cmd)
         .split('\n')
-        .forEach((l, i) => lines.push(`${i === 0 ? '  $ ' : '    '}${l.replace(/\t/g, '  ')}`));
+        .forEach((l, i) => lines.push(`${i === 0 ? '    $ ' : '      '}${l.replace(/\t/g, '  ')}`));
     }
   }
-  return lines;
+  // name every check a shared fix serves
+  return lines.map((l) => {
+    const m = /^  \[([^\]]+)\]/.exec(l);
+    if (!m) return l;
+    const ids = [...seen.values()].find((v) => v[0] === m[1]);
+    return ids && ids.length > 1 ? l.replace(`[${m[1]}]`, `[${ids.join(', ')}]`) : l;
+  });
 }

@@ -600,13 +600,14 @@ async function podLog(ctx: Ctx, route: ResourceRoute): Promise<void> {
   }
   const statuses = ((pod.status as { containerStatuses?: { name: string; state?: Record<string, { reason?: string }> }[] } | undefined)?.containerStatuses ?? []);
   const st = statuses.find((s) => s.name === container);
-  if (st?.state?.waiting) {
-    throw badRequest(`container "${container}" in pod "${route.name}" is waiting to start: ${st.state.waiting.reason ?? 'ContainerCreating'}`);
-  }
+  // the previous (terminated) container's log is readable whatever the current one does
   if (ctx.query.get('previous') === 'true') {
     const prev = ctx.world.logs.get(`${ns}/${route.name}/${container}#previous`) ?? ctx.world.logs.get(`${ns}/${route.name}#previous`);
     if (!prev) throw badRequest(`previous terminated container "${container}" in pod "${route.name}" not found`);
     return streamLog(ctx.res, prev, ctx.world.baseTime, logOptions(ctx.query));
+  }
+  if (st?.state?.waiting) {
+    throw badRequest(`container "${container}" in pod "${route.name}" is waiting to start: ${st.state.waiting.reason ?? 'ContainerCreating'}`);
   }
   const src = ctx.world.logSource(ns, route.name!, container);
   await streamLog(ctx.res, src, ctx.world.baseTime, logOptions(ctx.query));

@@ -1,10 +1,9 @@
 import type * as k8s from '@kubernetes/client-node';
 import { ClusterError } from '../../cluster/errors.js';
 import { error, fail, pass, type Check } from '../../core/types.js';
-import { AKASH_NS, findIpOperators, ipOperatorPods, PROVIDER_STS, providerEnv, restartOperatorCommand, type IpOperatorLayout } from '../lib/akash.js';
+import { AKASH_NS, findIpOperators, ipOperatorPods, PROVIDER_STS, providerEnv, RESTART_PROVIDER, restartOperatorCommand, type IpOperatorLayout } from '../lib/akash.js';
 import { barrierScanner, LOCKED_TEXT, UNLOCKED_TEXT, type BarrierScan } from '../lib/barrier-scan.js';
 
-export const RESTART_PROVIDER = `kubectl -n ${AKASH_NS} rollout restart statefulset ${PROVIDER_STS}`;
 
 export function installCommand(providerAddress: string | undefined): string {
   return `helm install akash-ip-operator akash/akash-ip-operator -n ${AKASH_NS} --set provider_address=${providerAddress ?? '<provider-address>'}`;
@@ -44,6 +43,8 @@ interface PodScan {
   phase: string;
   scan?: BarrierScan;
   lines?: number;
+  /** The log read was the previous container's (the current one is crash-looping). */
+  previousLog?: boolean;
   error?: ClusterError | Error;
 }
 
@@ -84,13 +85,17 @@ export const check: Check = {
           const names = (p.spec?.containers ?? []).map((c) => c.name);
           const container = names.includes(layout.container) ? layout.container : names.length > 1 ? names[0] : undefined;
           const entry: PodScan = { layout, pod, phase: p.status?.phase ?? 'Unknown' };
+          // a crash-looping container has no current log: read the one that just died
+          const cs = p.status?.containerStatuses?.find((c) => c.name === (container ?? names[0]));
+          const previous = !!cs?.state?.waiting && (cs.restartCount ?? 0) > 0;
+          if (previous) entry.previousLog = true;
           scans.push(entry);
           try {
             const r = await ctx.cluster.scanLog(
               'ip-operator.barrier',
               AKASH_NS,
               pod,
-              { container, sinceSeconds: ctx.options.logSinceSeconds, tailLines: ctx.options.logTailLines },
+              { container, sinceSeconds: previous ? undefined : ctx.options.logSinceSeconds, tailLines: ctx.options.logTailLines, previous },
               barrierScanner,
               ctx.signal,
             );
@@ -113,6 +118,7 @@ export const check: Check = {
         pod: s.pod,
         layout: s.layout.layout,
         phase: s.phase,
+        ...(s.previousLog ? { previousLog: true } : {}),
         ...(s.scan ? { lockLines: s.scan.lockLines, unlockLines: s.scan.unlockLines, locked: s.scan.locked, linesRead: s.lines } : {}),
         ...(s.error ? { error: s.error.message } : {}),
       })),

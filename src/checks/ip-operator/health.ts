@@ -68,7 +68,7 @@ export async function probeOperator(ctx: Parameters<Check['run']>[0], s: LayoutS
     return {
       finding: fail(`IP operator answers 503 on ${where}: its barrier is locked, so it serves no request and the provider's /status hangs`, {
         details: { ...details, body: snippet(res.body) },
-        hint: `restart the IP operator pods, then re-check (restart the provider too if /status still hangs: kubectl -n ${AKASH_NS} delete pod akash-provider-0): ${restartOperatorCommand(l)}`,
+        hint: `restart the IP operator pods, then re-check (restart the provider too if /status still hangs: kubectl -n ${AKASH_NS} rollout restart statefulset akash-provider): ${restartOperatorCommand(l)}`,
         remedy: restartRemedy(s),
       }),
     };
@@ -109,7 +109,7 @@ export const check: Check = {
   doc: {
     what: "Calls the IP operator's GET /health through the API server's service proxy (`/api/v1/namespaces/akash-services/services/operator-ip:rest/proxy/health`, or `akash-ip-operator:api` for the old chart): the same call the provider waits for before it bids.",
     why: 'The operator answers 503 while its barrier is locked. A barrier that stays locked (often because MetalLB or DNS was not ready when it started) blocks the provider: /status hangs, no bids go out, and the provider pod restarts from its liveness probe. The operator has no probes, so its pod keeps looking Running.',
-    fix: 'Restart the operator pods (`kubectl -n akash-services delete pod -l app.kubernetes.io/name=ip`, or `-l app=akash-ip-operator` for the old chart), wait a minute and re-check; restart the provider (`kubectl -n akash-services delete pod akash-provider-0`) if /status still hangs. When it keeps locking, fix the MetalLB checks first.',
+    fix: 'Restart the operator pods (`kubectl -n akash-services delete pod -l app.kubernetes.io/name=ip`, or `-l app=akash-ip-operator` for the old chart), wait a minute and re-check; restart the provider (`kubectl -n akash-services rollout restart statefulset akash-provider`) if /status still hangs. When it keeps locking, fix the MetalLB checks first.',
   },
   async run(ctx) {
     const states = preferred(await operatorStates(ctx.cluster));

@@ -109,6 +109,9 @@ export function ipOperatorPods(snap: Snapshot, layout: IpOperatorLayout): Promis
   return snap.listPods(AKASH_NS, { labelSelector: layout.selector });
 }
 
+/** Restarts the provider (its StatefulSet rolls the pod). */
+export const RESTART_PROVIDER = `kubectl -n ${AKASH_NS} rollout restart statefulset ${PROVIDER_STS}`;
+
 /** The exact command that restarts the operator pods of this layout. */
 export function restartOperatorCommand(layout: Pick<IpOperatorLayout, 'selector'>): string {
   return `kubectl -n ${AKASH_NS} delete pod -l ${layout.selector}`;

@@ -3,6 +3,7 @@ import { error, fail, pass, skip } from '../../core/types.js';
 import { findIpLeaseAttribute } from '../lib/attributes.js';
 import { fetchChainProvider } from '../lib/chain.js';
 import { providerFrom } from '../lib/provider-from.js';
+import { RESTART_PROVIDER } from '../lib/akash.js';
 
 export const check: Check = {
   id: 'provider.onchain-attribute',
@@ -12,7 +13,7 @@ export const check: Check = {
   doc: {
     what: 'With `--chain-api <url>`, reads the provider record from the Akash chain REST API (`/akash/provider/v1beta4/providers/<address>`, falling back to `v1beta3` on older nodes) and looks for `ip-lease: true` or `feat-endpoint-ip: true` in its attributes. The address is the provider\'s AKASH_FROM, else the Helm values `from`. Skipped without `--chain-api`.',
     why: 'Tenants match providers against the attributes on chain, not the ones in the Helm values. The provider publishes its attributes when it starts; until it has, or when that transaction failed, the provider gets no IP-lease orders.',
-    fix: 'Make sure the Helm values carry the attribute (provider.ip-lease-attribute), then restart the provider so it publishes its attributes: `kubectl -n akash-services delete pod akash-provider-0`. Check the result with `provider-services query provider get <address>`.',
+    fix: 'Make sure the Helm values carry the attribute (provider.ip-lease-attribute), then restart the provider so it publishes its attributes: `kubectl -n akash-services rollout restart statefulset akash-provider`. Check the result with `provider-services query provider get <address>`.',
   },
   async run(ctx) {
     const api = ctx.options.chainApi;
@@ -36,7 +37,7 @@ export const check: Check = {
     }
     const m = findIpLeaseAttribute(res.attributes);
     const details = { address: from.address, addressSource: from.source, apiVersion: res.apiVersion, hostUri: res.hostUri ?? null, attributes: res.attributes, found: m.key, value: m.value };
-    const restart = 'kubectl -n akash-services delete pod akash-provider-0';
+    const restart = RESTART_PROVIDER;
     if (m.enabled) return pass(`on chain (${res.apiVersion}) provider ${from.address} advertises ${m.key}=true`, { details });
     if (m.key) {
       return fail(`on chain (${res.apiVersion}) provider ${from.address} has attribute ${m.key}=${JSON.stringify(m.value)}, not true: tenants asking for IP endpoints skip it`, {

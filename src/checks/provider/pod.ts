@@ -20,7 +20,7 @@ export const check: Check = {
   doc: {
     what: 'Finds the pod of StatefulSet akash-services/akash-provider (akash-provider-0) and checks that it is Running and Ready, and whether its provider container restarted within the last hour.',
     why: "The provider waits for the IP operator's /health before it starts bidding and serving /status, and its liveness probe curls /status: a stuck IP operator therefore shows up as a provider pod that restarts again and again, or never becomes ready.",
-    fix: 'See why it restarts: `kubectl -n akash-services describe pod akash-provider-0` and `kubectl -n akash-services logs akash-provider-0 -c provider --previous`. When the IP operator is stuck (ip-operator.health fails), restart it first (`kubectl -n akash-services delete pod -l app.kubernetes.io/name=ip`), then the provider (`kubectl -n akash-services delete pod akash-provider-0`).',
+    fix: 'See why it restarts: `kubectl -n akash-services describe pod akash-provider-0` and `kubectl -n akash-services logs akash-provider-0 -c provider --previous`. When the IP operator is stuck (ip-operator.health fails), restart it first (`kubectl -n akash-services delete pod -l app.kubernetes.io/name=ip`), then the provider (`kubectl -n akash-services rollout restart statefulset akash-provider`).',
   },
   async run(ctx) {
     const sts = await ctx.cluster.getStatefulSet(AKASH_NS, PROVIDER_STS);

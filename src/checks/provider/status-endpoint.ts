@@ -1,8 +1,7 @@
 import { error, fail, pass, skip, type Check } from '../../core/types.js';
 import type { HttpProbeResult } from '../../cluster/snapshot.js';
-import { AKASH_NS, findIpOperators, PROVIDER_STS, providerEnv, restartOperatorCommand } from '../lib/akash.js';
+import { AKASH_NS, findIpOperators, PROVIDER_STS, providerEnv, RESTART_PROVIDER, restartOperatorCommand } from '../lib/akash.js';
 
-export const RESTART_PROVIDER = `kubectl -n ${AKASH_NS} rollout restart statefulset ${PROVIDER_STS}`;
 
 /**
  * The /status URL to probe: --provider-url (with /status appended when it has
