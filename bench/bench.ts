@@ -142,7 +142,7 @@ function largeState(base: SimState, logMiB: number): SimState {
   return { ...base, objects, behaviour };
 }
 
-async function childCheck(sim: SimHandle): Promise<{ wallMs: number; requestCount: number; maxRssMiB: number; bad: string[] }> {
+async function childCheck(sim: SimHandle): Promise<{ wallMs: number; requestCount: number; maxRssMiB: number; logLinesRead: number; bad: string[] }> {
   const child = spawn(process.execPath, [path.join(here, 'run-check.js'), sim.kubeconfigPath, sim.providerUrl, '600000'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
@@ -162,7 +162,7 @@ async function scale(): Promise<void> {
       const r = await childCheck(sim);
       const allPods = sim.requests.filter((q) => q.method === 'GET' && q.path === '/api/v1/pods');
       console.log(
-        `log ${String(logMiB).padStart(3)} MiB: check ${fmt(r.wallMs)}, peak RSS ${r.maxRssMiB.toFixed(0)} MiB, ${r.requestCount} requests` +
+        `log ${String(logMiB).padStart(3)} MiB (${r.logLinesRead.toLocaleString('en')} lines scanned): check ${fmt(r.wallMs)}, peak RSS ${r.maxRssMiB.toFixed(0)} MiB, ${r.requestCount} requests` +
           ` (sim load ${fmt(loadMs)}; lists of all pods: ${allPods.length}; fail/error: ${r.bad.length ? r.bad.join(' | ') : 'none'})`,
       );
     } finally {

@@ -15,6 +15,7 @@ process.stdout.write(
     requestCount,
     maxRssMiB: process.resourceUsage().maxRSS / 1024,
     summary: report.summary,
+    logLinesRead: ((report.checks.find((c) => c.id === 'ip-operator.barrier')?.details as any)?.pods ?? []).reduce((n: number, p: any) => n + (p.linesRead ?? 0), 0),
     bad: report.checks.filter((c) => c.status === 'fail' || c.status === 'error').map((c) => `${c.id}: ${c.message}`),
   }) + '\n',
 );
