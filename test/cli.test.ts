@@ -176,6 +176,41 @@ describe('check command', () => {
   });
 });
 
+describe('sim serve', () => {
+  test('prints one JSON line when ready, serves the state, stops on SIGTERM', async () => {
+    const { spawn } = await import('node:child_process');
+    const { createInterface } = await import('node:readline');
+    const child = spawn(process.execPath, [bin, 'sim', 'serve', '--state', path.join(root, 'scenarios', 'f-ipvs-no-strictarp.yaml')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const first = await new Promise<string>((resolve, reject) => {
+        createInterface({ input: child.stdout! }).once('line', resolve);
+        child.once('exit', (code) => reject(new Error(`sim serve exited ${code}`)));
+      });
+      const ready = JSON.parse(first);
+      assert.ok(ready.kubeconfig && /^https:\/\/127\.0\.0\.1:\d+$/.test(ready.providerUrl), first);
+      // the state extends healthy-helm and overrides kube-proxy: the doctor sees exactly that
+      const r = await cli(['check', '--kubeconfig', ready.kubeconfig, '--provider-url', ready.providerUrl, '-o', 'json', '--only', 'kube-proxy,metallb.namespace']);
+      assert.equal(r.code, 1, r.stderr);
+      const doc = JSON.parse(r.stdout);
+      assert.equal(doc.checks.find((c: any) => c.id === 'kube-proxy.strict-arp').status, 'fail');
+      assert.equal(doc.checks.find((c: any) => c.id === 'metallb.namespace').status, 'pass');
+    } finally {
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+    }
+  });
+
+  test('a bad state file is exit 2 with one line', async () => {
+    const r = await cli(['sim', 'serve', '--state', path.join(root, 'README.md')]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /invalid state file/);
+    const missing = await cli(['sim', 'serve', '--state', '/nonexistent/state.yaml']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /cannot read state file/);
+  });
+});
+
 describe('demo command', () => {
   test('runs the simulated provider, says so on stderr, exits 0 whatever it found', async () => {
     const r = await cli(['demo', '--timeout', '3s']);

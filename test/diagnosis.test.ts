@@ -27,7 +27,7 @@ describe('diagnosis rules', () => {
       const bad: Record<string, Status> = { [rule.trigger]: status };
       const symptoms = rule.explains.includes('*') ? registry.filter((c) => c.id !== rule.trigger).map((c) => c.id) : rule.explains;
       for (const s of symptoms) bad[s] = rule.explains.includes('*') ? 'skip' : 'fail';
-      const d = diagnose(results(bad, { [rule.trigger]: { remedy: { summary: 's', commands: ['kubectl do-the-fix'] } } }));
+      const d = diagnose(results(bad, { [rule.trigger]: { remedy: { summary: 's', commands: ['kubectl do-the-fix'] }, ...rule.example } }));
       assert.equal(d[0]?.rule, rule.id, `expected ${rule.id} first, got ${d.map((x) => x.rule).join(', ')}`);
       assert.equal(d.length, 1, `one root cause expected, got ${d.map((x) => x.rule).join(', ')}`);
       for (const s of symptoms) assert.ok(d[0]!.explains.includes(s), `${rule.id} should explain ${s}`);
@@ -57,6 +57,13 @@ describe('diagnosis rules', () => {
   test('independent problems are each named, deepest first', () => {
     const d = diagnose(results({ 'kube-proxy.strict-arp': 'fail', 'ip-operator.barrier': 'fail', 'provider.status-endpoint': 'fail' }));
     assert.deepEqual(d.map((x) => x.rule), ['operator-stuck', 'strict-arp']);
+  });
+
+  test('a rule with a condition does not fire without it', () => {
+    const d = diagnose(results({ 'provider.pod': 'fail' }));
+    assert.deepEqual(d.map((x) => x.rule), ['check:provider.pod']);
+    const missing = diagnose(results({ 'provider.pod': 'fail', 'provider.ip-operator-flag': 'fail', 'provider.status-endpoint': 'fail' }, { 'provider.pod': { details: { reason: 'statefulset-missing' } } }));
+    assert.deepEqual(missing.map((x) => x.rule), ['provider-missing']);
   });
 
   test('a warning alone is no root cause; strict-arp fires only on fail', () => {

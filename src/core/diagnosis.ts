@@ -19,6 +19,8 @@ export interface Rule {
   statuses?: CheckResult['status'][];
   /** Extra condition on the trigger's result. */
   when?: (r: CheckResult, all: ResultMap) => boolean;
+  /** A trigger result that satisfies `when` (documents the rule; the tests use it). */
+  example?: Partial<CheckResult>;
   cause: (r: CheckResult, all: ResultMap) => string;
   /** Default: the trigger's first remedy command, else its hint. */
   firstStep?: (r: CheckResult, all: ResultMap) => string | undefined;
@@ -95,6 +97,12 @@ export const RULES: readonly Rule[] = [
     explains: ['metallb.speaker'],
   },
   {
+    id: 'speaker',
+    trigger: 'metallb.speaker',
+    cause: (r) => `MetalLB's speaker is not working on every node (${lowerFirst(r.message)}): IPs are allocated but not announced from those nodes, so leased IPs do not answer.`,
+    explains: [],
+  },
+  {
     id: 'controller-service',
     trigger: 'metallb.controller-service',
     cause: (r) => `The IP operator cannot reach MetalLB's metrics, because ${lowerFirst(r.message)}; its barrier then stays locked and the provider's /status hangs.`,
@@ -133,6 +141,15 @@ export const RULES: readonly Rule[] = [
     trigger: 'ip-operator.health',
     cause: (r) => `The IP operator is not healthy: ${lowerFirst(r.message)}. The provider blocks on it, so /status hangs.`,
     explains: ['ip-operator.usage', 'provider.status-endpoint', 'provider.pod'],
+  },
+  {
+    id: 'provider-missing',
+    trigger: 'provider.pod',
+    when: (r) => (r.details as { reason?: string } | undefined)?.reason === 'statefulset-missing',
+    example: { details: { reason: 'statefulset-missing' } },
+    cause: () => 'The Akash provider is not installed in akash-services (no StatefulSet akash-provider), so nothing serves leases at all.',
+    firstStep: () => 'Install the provider with its Helm chart first (helm install akash-provider akash/provider -n akash-services -f provider.yaml), then enable IP leases.',
+    explains: ['provider.helm-release', 'provider.helm-values', 'provider.ip-operator-flag', 'provider.ip-lease-attribute', 'provider.onchain-attribute', 'provider.status-endpoint', 'ip-operator.provider-address'],
   },
   {
     id: 'ip-leases-disabled',

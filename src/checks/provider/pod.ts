@@ -26,6 +26,7 @@ export const check: Check = {
     const sts = await ctx.cluster.getStatefulSet(AKASH_NS, PROVIDER_STS);
     if (!sts) {
       return fail(`StatefulSet ${AKASH_NS}/${PROVIDER_STS} not found: the provider is not installed in ${AKASH_NS}`, {
+        details: { reason: 'statefulset-missing' },
         hint: `install it with the chart: helm install akash-provider akash/provider -n ${AKASH_NS} -f provider.yaml`,
       });
     }

@@ -1,0 +1,98 @@
+/**
+ * Root cause up front, end to end: every built-in scenario through the real
+ * client against the simulator, and the diagnosis it must produce. A scenario
+ * with a single root problem must be named by exactly one cause.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { listScenarios } from '../src/sim/index.js';
+import { runScenario } from './helpers.js';
+
+const EXPECTED: [string, string[]][] = [
+  ['demo', ['controller-service', 'strict-arp']],
+  ['f-cilium-kpr', []],
+  ['f-controller-port-misnamed', ['controller-service']],
+  ['f-controller-port-wrong', ['controller-service']],
+  ['f-controller-selector-nothing', ['controller-service']],
+  ['f-controller-selects-speaker', []],
+  ['f-controller-svc-missing', ['controller-service']],
+  ['f-flag-env-only', []],
+  ['f-flag-env-overrides', ['ip-leases-disabled']],
+  ['f-flag-envfrom-only', []],
+  ['f-flag-false', ['ip-leases-disabled']],
+  ['f-flag-missing', ['ip-leases-disabled']],
+  ['f-iptables', []],
+  ['f-ipvs-no-strictarp', ['strict-arp']],
+  ['f-ipvs-strictarp-absent', ['strict-arp']],
+  ['f-kube-proxy-bad-yaml', ['check:kube-proxy.strict-arp']],
+  ['f-kube-router', []],
+  ['f-kubespray-svc-missing', ['controller-service']],
+  ['f-no-kube-proxy', []],
+  ['f-no-metallb-ns', ['metallb-missing']],
+  ['f-no-operator', ['operator-missing']],
+  ['f-no-provider', ['provider-missing']],
+  ['f-operator-new-stuck', ['operator-stuck']],
+  ['f-operator-old-stuck', ['operator-stuck']],
+  ['f-operator-recovered', []],
+  ['f-status-500', ['status-endpoint']],
+  ['f-status-hang', ['status-endpoint']],
+  ['f-status-not-json', ['status-endpoint']],
+  ['f-status-refused', ['status-endpoint']],
+  ['healthy-helm', []],
+  ['healthy-kubespray', []],
+  ['m-advertisement-other-pool', ['no-advertisement']],
+  ['m-advertisement-selector', []],
+  ['m-controller-unavailable', ['metallb-controller-missing']],
+  ['m-excluded-single-node', ['excluded-nodes']],
+  ['m-excluded-some', []],
+  ['m-legacy-config', ['legacy-config']],
+  ['m-legacy-leftover', []],
+  ['m-memberlist-missing', ['speaker']],
+  ['m-metallb-0-12', ['metallb-version']],
+  ['m-metallb-0-16', ['metallb-version']],
+  ['m-metrics-svc-missing', ['controller-service']],
+  ['m-metrics-unreachable', ['metrics-unreachable']],
+  ['m-no-advertisement', ['no-advertisement']],
+  ['m-pool-exhausted', ['pool-exhausted']],
+  ['m-pool-invalid-entry', ['no-default-pool']],
+  ['m-pool-low', []],
+  ['m-pool-not-default', ['no-default-pool']],
+  ['m-pool-overlap', ['no-default-pool']],
+  ['m-pool-status-capacity', ['controller-service']],
+  ['m-psa-baseline', ['pod-security']],
+  ['m-psa-missing-blocked', ['pod-security']],
+  ['m-psa-missing', []],
+  ['m-speaker-not-ready', ['speaker']],
+  ['m-version-unparsable', []],
+  ['p-attribute-feat-endpoint-ip', []],
+  ['p-attribute-missing', ['attribute']],
+  ['p-crd-missing', ['check:ip-operator.crd']],
+  ['p-health-503', ['operator-unhealthy']],
+  ['p-helm-missing', []],
+  ['p-operator-both-layouts', []],
+  ['p-operator-unavailable', ['operator-missing']],
+  ['p-provider-address-mismatch', ['address-mismatch']],
+  ['p-provider-crashloop', ['operator-unhealthy']],
+  ['p-restricted-token', []],
+  ['p-usage-exhausted', ['pool-exhausted']],
+  ['p-usage-zero', ['check:ip-operator.usage']],
+  ['p-values-flag-mismatch', ['ip-leases-disabled']],
+  ['p-values-no-ipoperator', ['helm-values']],
+];
+
+describe('diagnosis of every scenario', { concurrency: 4 }, () => {
+  test('every scenario has an expectation', async () => {
+    const names = (await listScenarios()).map((s) => s.name).sort();
+    assert.deepEqual(names, EXPECTED.map(([n]) => n).sort());
+  });
+  for (const [scenario, rules] of EXPECTED) {
+    test(`${scenario} -> ${rules.length ? rules.join(', ') : 'no root cause'}`, async () => {
+      const { report } = await runScenario(scenario, { timeoutMs: 1500 });
+      const got = (report.diagnosis ?? []).map((d) => d.rule);
+      assert.deepEqual(got, rules, `diagnosis: ${JSON.stringify(report.diagnosis, null, 1)}`);
+      // whatever fails or errors is explained by some cause
+      const explained = new Set((report.diagnosis ?? []).flatMap((d) => d.explains));
+      for (const c of report.checks) if (c.status === 'fail' || c.status === 'error') assert.ok(explained.has(c.id), `${c.id} (${c.status}) is not explained`);
+    });
+  }
+});
