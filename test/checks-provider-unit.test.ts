@@ -212,7 +212,7 @@ describe('IP operator answers and configuration', () => {
 });
 
 describe('permission list', () => {
-  test('covers the reads the brief names, and only known check ids', () => {
+  test('covers the reads the checks make, and only known check ids', () => {
     const ids = new Set(registry.map((c) => c.id));
     for (const p of PERMISSIONS) for (const id of p.checks) assert.ok(ids.has(id), `${describePermission(p)} names unknown check ${id}`);
     const texts = PERMISSIONS.map(describePermission);

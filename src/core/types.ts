@@ -58,9 +58,9 @@ export interface RunOptions {
   providerUrl?: string;
   /** Log window in seconds (--log-since). */
   logSinceSeconds: number;
-  /** Upper bound of log lines read per pod. */
+  /** Upper bound of log lines read per pod (0: no bound; the log is streamed either way). */
   logTailLines: number;
-  /** Warn when the default pool has this many free addresses or fewer (issue 3). */
+  /** Warn when the default pool has this many free addresses or fewer. */
   poolLowThreshold: number;
   /** Akash chain REST API (--chain-api), for on-chain attributes. */
   chainApi?: string;
