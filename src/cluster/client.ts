@@ -31,36 +31,63 @@ export interface ClientOptions {
   minBackoffMs?: number;
 }
 
-export function loadKubeConfig(opts: { kubeconfig?: string; context?: string }): k8s.KubeConfig {
+/** Parse one kubeconfig file; relative certificate paths resolve against its folder, as kubectl does. */
+function readKubeConfigFile(file: string): k8s.KubeConfig {
   const kc = new k8s.KubeConfig();
-  const explicit = opts.kubeconfig ?? process.env.KUBECONFIG?.split(path.delimiter).find((p) => p.length > 0);
-  const file = explicit ?? path.join(homedir(), '.kube', 'config');
-  if (!existsSync(file)) {
-    if (!explicit && process.env.KUBERNETES_SERVICE_HOST) {
-      kc.loadFromCluster();
-      return kc;
-    }
-    throw new ConfigError(`kubeconfig not found: ${file} (pass --kubeconfig or set KUBECONFIG)`);
-  }
   try {
     accessSync(file, constants.R_OK);
-    const text = readFileSync(file, 'utf8');
-    kc.loadFromString(text);
+    kc.loadFromString(readFileSync(file, 'utf8'));
+    kc.makePathsAbsolute(path.dirname(path.resolve(file)));
   } catch (err) {
     const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
     throw new ConfigError(`cannot read kubeconfig ${file}: ${why}`);
   }
-  if (kc.getContexts().length === 0) throw new ConfigError(`kubeconfig ${file} has no contexts`);
+  return kc;
+}
+
+/**
+ * Load the kubeconfig the way kubectl does: --kubeconfig, else every file of
+ * $KUBECONFIG merged (the first current-context wins), else ~/.kube/config, else
+ * the in-cluster service account (a CronJob in the cluster). Problems are
+ * ConfigErrors (exit 2) with one clear line.
+ */
+export function loadKubeConfig(opts: { kubeconfig?: string; context?: string }): k8s.KubeConfig {
+  let files: string[];
+  if (opts.kubeconfig !== undefined) files = [opts.kubeconfig];
+  else if (process.env.KUBECONFIG) files = process.env.KUBECONFIG.split(path.delimiter).filter((p) => p.length > 0);
+  else files = [path.join(homedir(), '.kube', 'config')];
+  const explicit = opts.kubeconfig !== undefined || !!process.env.KUBECONFIG;
+  const existing = files.filter((f) => existsSync(f));
+  let kc: k8s.KubeConfig;
+  if (existing.length === 0) {
+    if (!explicit && process.env.KUBERNETES_SERVICE_HOST) {
+      kc = new k8s.KubeConfig();
+      kc.loadFromCluster();
+      return kc;
+    }
+    throw new ConfigError(`kubeconfig not found: ${files.join(path.delimiter) || '(empty KUBECONFIG)'} (pass --kubeconfig or set KUBECONFIG)`);
+  }
+  kc = readKubeConfigFile(existing[0]!);
+  for (const f of existing.slice(1)) {
+    const more = readKubeConfigFile(f);
+    if (!kc.getCurrentContext() && more.getCurrentContext()) kc.setCurrentContext(more.getCurrentContext());
+    for (const c of more.getClusters()) if (!kc.getCluster(c.name)) kc.addCluster(c);
+    for (const u of more.getUsers()) if (!kc.getUser(u.name)) kc.addUser(u);
+    for (const c of more.getContexts()) if (!kc.getContextObject(c.name)) kc.addContext(c);
+  }
+  const where = existing.join(path.delimiter);
+  if (kc.getContexts().length === 0) throw new ConfigError(`kubeconfig ${where} has no contexts`);
   if (opts.context) {
     if (!kc.getContextObject(opts.context)) {
       const known = kc.getContexts().map((c) => c.name).join(', ');
-      throw new ConfigError(`context "${opts.context}" not found in ${file} (known: ${known})`);
+      throw new ConfigError(`context "${opts.context}" not found in ${where} (known: ${known})`);
     }
     kc.setCurrentContext(opts.context);
   } else if (!kc.getCurrentContext() || !kc.getContextObject(kc.getCurrentContext())) {
-    throw new ConfigError(`kubeconfig ${file} has no current context: pass --context`);
+    throw new ConfigError(`kubeconfig ${where} has no current context: pass --context`);
   }
-  if (!kc.getCurrentCluster()) throw new ConfigError(`context "${kc.getCurrentContext()}" refers to a cluster that is not in ${file}`);
+  const ctx = kc.getContextObject(kc.getCurrentContext())!;
+  if (!kc.getCurrentCluster()) throw new ConfigError(`context "${ctx.name}" refers to cluster "${ctx.cluster}", which is not in ${where}`);
   return kc;
 }
 
