@@ -7,7 +7,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { runDoctor, exitCodeFor, DEFAULT_RUN_OPTIONS, type DoctorOptions } from './core/engine.js';
 import { ConfigError } from './cluster/client.js';
-import { SelectionError } from './core/runner.js';
+import { SelectionError, selectChecks } from './core/runner.js';
 import { registry, findCheck } from './checks/index.js';
 import { renderJson } from './report/json.js';
 import { renderTable } from './report/table.js';
@@ -121,7 +121,8 @@ function progressHooks(total: number): DoctorOptions['hooks'] {
 
 async function runCheck(a: CheckArgs, extra: Partial<DoctorOptions> = {}): Promise<{ report: Report; code: 0 | 1 }> {
   const opts = { ...doctorOptions(a), ...extra };
-  const { report } = await runDoctor({ ...opts, hooks: progressHooks(registry.length) });
+  const total = selectChecks(registry, opts.only, opts.skip).length;
+  const { report } = await runDoctor({ ...opts, hooks: progressHooks(total) });
   process.stdout.write(render(report, a.output ?? 'table', !!a.verbose));
   return { report, code: exitCodeFor(report, a['fail-on']) };
 }
@@ -273,6 +274,12 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
 }
+
+// a reader that stops early (`| head`) is no error worth a stack trace
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 
 const code = await main(hideBin(process.argv));
 // exit once stdout has drained (lingering keep-alive sockets must not hold the process)
