@@ -40,3 +40,15 @@ test('crash-looping operator whose previous run unlocked passes the barrier chec
   const { report } = await runScenario(state, { only: ['ip-operator.barrier'] });
   expectCheck(report, 'ip-operator.barrier', 'pass', /then "barrier can now be passed"/);
 });
+
+test('a second operator pod whose log cannot be read: warn, not pass (it may be the stuck one)', async () => {
+  const state = structuredClone(await loadScenario('healthy-helm'));
+  const pod = state.objects.find((o) => o.kind === 'Pod' && o.metadata.name === 'operator-ip-6f9c7b-x2x9k')!;
+  const second = structuredClone(pod) as any;
+  second.metadata.name = 'operator-ip-6f9c7b-zz9zz';
+  second.status.containerStatuses[0] = { name: 'operator-ip', ready: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } };
+  state.objects.push(second);
+  const { report } = await runScenario(state, { only: ['ip-operator.barrier'] });
+  const r = expectCheck(report, 'ip-operator.barrier', 'warn', /not locked in pod akash-services\/operator-ip-6f9c7b-x2x9k/, /log of akash-services\/operator-ip-6f9c7b-zz9zz could not be read/);
+  assert.ok(!/\n/.test(r.message), 'one line');
+});

@@ -22,6 +22,11 @@ describe('parseKubeProxyConfig', () => {
     assert.ok(a.ok && a.strictArp === undefined && a.hasIpvsSection);
     const none = parseKubeProxyConfig('mode: ipvs\n');
     assert.ok(none.ok && none.strictArp === undefined && !none.hasIpvsSection);
+    // a flow-style section has no `ipvs:` line the insert sed could add strictARP under
+    const flow = parseKubeProxyConfig('mode: ipvs\nipvs: {}\n');
+    assert.ok(flow.ok && flow.strictArp === undefined && !flow.hasIpvsSection);
+    const flow2 = parseKubeProxyConfig('mode: ipvs\nipvs: {scheduler: rr}\n');
+    assert.ok(flow2.ok && !flow2.hasIpvsSection);
   });
 
   test('empty and missing mode are ""', () => {
@@ -160,6 +165,10 @@ describe('status URL', () => {
   test('from AKASH_CLUSTER_PUBLIC_HOSTNAME', () => {
     assert.deepEqual(statusUrl(undefined, 'provider.example.com'), { url: 'https://provider.example.com:8443/status', from: 'env' });
     assert.deepEqual(statusUrl(undefined, 'provider.example.com:9443'), { url: 'https://provider.example.com:9443/status', from: 'env' });
+    // IPv6 literals: bare (no port to split off) and bracketed with a port
+    assert.deepEqual(statusUrl(undefined, '2001:db8::10'), { url: 'https://[2001:db8::10]:8443/status', from: 'env' });
+    assert.deepEqual(statusUrl(undefined, '[2001:db8::10]:9443'), { url: 'https://[2001:db8::10]:9443/status', from: 'env' });
+    assert.deepEqual(statusUrl(undefined, '[2001:db8::10]'), { url: 'https://[2001:db8::10]:8443/status', from: 'env' });
     assert.equal(statusUrl(undefined, undefined), null);
     assert.equal(statusUrl(undefined, '  '), null);
   });

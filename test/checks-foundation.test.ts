@@ -24,7 +24,7 @@ const STATUS = 'provider.status-endpoint';
 const BARRIER = 'ip-operator.barrier';
 const ALL = [API, NS, SVC, ARP, FLAG, STATUS, BARRIER];
 
-async function run(scenario: string, only: string[], opts: Parameters<typeof runScenario>[1] = {}) {
+async function run(scenario: string | Awaited<ReturnType<typeof loadScenario>>, only: string[], opts: Parameters<typeof runScenario>[1] = {}) {
   return (await runScenario(scenario, { only, ...opts })).report;
 }
 
@@ -182,6 +182,15 @@ describe('metallb.controller-service', () => {
     assert.equal(r.remedy, undefined, 'recreating the Service does not start the controller');
   });
 
+  test('a Running controller pod that is not Ready is no endpoint: fail, not pass', async () => {
+    const state = await loadScenario('healthy-helm');
+    const pod = state.objects.find((o) => o.kind === 'Pod' && o.metadata.name.startsWith('metallb-controller-'))! as any;
+    pod.status.conditions = [{ type: 'Ready', status: 'False', reason: 'ContainersNotReady' }];
+    const { report } = await runScenario(state, { only: [SVC] });
+    const r = expectCheck(report, SVC, 'fail', /none is Running and Ready/, /Running, not Ready/, /no endpoint/);
+    assert.equal(r.remedy, undefined);
+  });
+
   test('the check lists pods with the Service selector, in metallb-system only', async () => {
     const { report, sim } = await runScenario('healthy-helm', { only: [SVC] });
     expectCheck(report, SVC, 'pass');
@@ -262,9 +271,17 @@ describe('provider.ip-operator-flag', () => {
     assert.deepEqual(r.remedy?.commands, [
       'helm -n akash-services get values akash-provider | grep -v ^USER > provider.yaml',
       "sed -i '/^ipoperator:/d' provider.yaml && echo 'ipoperator: true' >> provider.yaml",
-      'helm upgrade akash-provider akash/provider -n akash-services -f provider.yaml',
+      // pinned to the installed chart: an unpinned upgrade may jump (or, with a stale repo index, downgrade) the chart
+      'helm upgrade akash-provider akash/provider -n akash-services --version 11.6.0 -f provider.yaml',
     ]);
     assert.equal(r.details?.source, null);
+  });
+
+  test('flag missing and no Helm release to pin to: the guide\'s commands as they are', async () => {
+    const s = structuredClone(await loadScenario('f-flag-missing'));
+    s.objects = s.objects.filter((o) => !(o.kind === 'Secret' && o.metadata.name.startsWith('sh.helm.release.v1.akash-provider.')));
+    const r = expectCheck(await run(s, [FLAG]), FLAG, 'fail', /AKASH_IP_OPERATOR is not set/);
+    assert.equal(r.remedy?.commands[2], 'helm upgrade akash-provider akash/provider -n akash-services -f provider.yaml');
   });
 
   test('flag "false" in the ConfigMap: fail naming the value and source', async () => {

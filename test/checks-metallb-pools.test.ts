@@ -145,6 +145,14 @@ describe('metallb.legacy-config', () => {
     assert.match(r.remedy!.commands[0]!, /helm -n metallb-system upgrade/);
   });
 
+  test('MetalLB still 0.12 with an unconvertible config: no upgrade remedy (0.13+ would ignore the only config)', async () => {
+    const s = await loadScenario('m-metallb-0-12');
+    find(s, 'ConfigMap', 'metallb').data.config = 'address-pools:\n- name: default\n  protocol: layer2\n  addresses:\n  - 203.0.113.7\n';
+    const { report } = await runScenario(s, { only: ['metallb.legacy-config'] });
+    const r = expectCheck(report, 'metallb.legacy-config', 'fail', /v0\.12\.1 is still configured by ConfigMap metallb-system\/metallb/, /cannot be converted/, /invalid address "203\.0\.113\.7"/, /Do not upgrade yet/);
+    assert.equal(r.remedy, undefined, 'an upgrade alone would leave MetalLB without pools');
+  });
+
   test('unconvertible legacy config says why', async () => {
     const s = await loadScenario('m-legacy-config');
     find(s, 'ConfigMap', 'config').data.config = 'address-pools:\n- name: default\n  protocol: layer2\n  addresses:\n  - 203.0.113.7\n';
@@ -164,6 +172,18 @@ describe('metallb.default-pool', () => {
     const { report } = await runScenario('m-pool-not-default', { only: ['metallb.default-pool'] });
     const r = expectCheck(report, 'metallb.default-pool', 'fail', /no IPAddressPool named default \(found: public\)/, /silently reports 0 IPs/, /never bids/);
     assert.ok(r.remedy?.commands.some((c) => c.includes('delete ipaddresspools.metallb.io public')));
+  });
+
+  test('the rename remedy also points the advertisement that names the old pool at the new one', async () => {
+    // without it, pool "default" would be announced by nothing: every LoadBalancer IP goes dark
+    const { report } = await runScenario('m-pool-not-default', { only: ['metallb.default-pool'] });
+    const r = expectCheck(report, 'metallb.default-pool', 'fail', /no IPAddressPool named default/);
+    const cmds = r.remedy!.commands;
+    const patch = cmds.findIndex((c) => c.includes('patch l2advertisements.metallb.io l2advertisement1'));
+    assert.ok(patch >= 0, cmds.join('\n'));
+    assert.match(cmds[patch]!, /--type=json -p '\[\{"op":"replace","path":"\/spec\/ipAddressPools\/0","value":"default"\}\]'$/);
+    assert.ok(patch > cmds.findIndex((c) => c.startsWith('kubectl apply -f pool-default.json')), 'patched after the pool is recreated');
+    assert.match(r.hint!, /patch l2advertisements\.metallb\.io l2advertisement1/);
   });
 
   test('no pool at all', async () => {

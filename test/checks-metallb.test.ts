@@ -213,6 +213,13 @@ describe('metallb.excluded-nodes', () => {
     assert.deepEqual(r.remedy?.commands, ['kubectl label node node1 node.kubernetes.io/exclude-from-external-load-balancers-']);
   });
 
+  test('the nodes are listed once (the labelled ones are picked out of that list)', async () => {
+    const { report, sim } = await runScenario('m-excluded-some', { only: ['metallb.excluded-nodes'] });
+    expectCheck(report, 'metallb.excluded-nodes', 'warn');
+    const lists = sim.requests.filter((r) => r.method === 'GET' && r.path === '/api/v1/nodes');
+    assert.equal(lists.length, 1, `node lists: ${lists.map((r) => decodeURIComponent(r.query)).join(' | ')}`);
+  });
+
   test('single excluded node: fail', async () => {
     const { report } = await runScenario('m-excluded-single-node', { only: ['metallb.excluded-nodes'] });
     expectCheck(report, 'metallb.excluded-nodes', 'fail', /the only node, node1, is labelled/, /from no node/, /exclude-from-external-load-balancers-/);

@@ -259,6 +259,19 @@ describe('provider.pod', () => {
     expectCheck(r3.report, 'provider.pod', 'fail', /not running: phase Pending, container waiting \(ContainerCreating\)/);
   });
 
+  test('pod Ready=False fails even when the provider container itself says ready (a sidecar, a readiness gate)', async () => {
+    const state = await variant('healthy-helm', {
+      edit: (objects) => {
+        const p = find(objects, 'Pod/akash-services/akash-provider-0');
+        p.status.conditions = [{ type: 'Ready', status: 'False', reason: 'ContainersNotReady' }];
+        p.status.containerStatuses[0].ready = true;
+      },
+    });
+    const { report } = await runScenario(state, { only: ['provider.pod'] });
+    const r = expectCheck(report, 'provider.pod', 'fail', /running but not ready/);
+    assert.equal(r.details?.ready, false);
+  });
+
   test('no StatefulSet: fail', async () => {
     const state = await variant('healthy-helm', { remove: ['StatefulSet/akash-services/akash-provider', 'Pod/akash-services/akash-provider-0'] });
     const { report } = await runScenario(state, { only: ['provider.pod'] });

@@ -23,7 +23,7 @@ function strictArpRemedy(kind: 'false' | 'absent-under-ipvs' | 'absent'): Remedy
   return {
     summary:
       kind === 'absent'
-        ? `add "ipvs: {strictARP: true}" to ${KEY} of ConfigMap ${NS}/${CM} (in the editor), then restart kube-proxy`
+        ? `set ipvs.strictARP: true in ${KEY} of ConfigMap ${NS}/${CM} (in the editor), then restart kube-proxy`
         : `set ipvs.strictARP: true in ${KEY} of ConfigMap ${NS}/${CM}, then restart kube-proxy`,
     commands: [...edit, RESTART_KUBE_PROXY],
     fixId: 'kube-proxy.enable-strict-arp',
@@ -69,7 +69,7 @@ function verdict(mode: string, strictArp: unknown, hasIpvsSection: boolean, sour
         details,
         hint: hasIpvsSection
           ? `Add strictARP: true under ipvs: in ${KEY} of ConfigMap ${NS}/${CM} (the guide's sed finds no "strictARP: false" to replace): ${SED_INSERT_UNDER_IPVS}; ${restartNote}`
-          : `Add an ipvs: section with strictARP: true to ${KEY} of ConfigMap ${NS}/${CM} (kubectl -n ${NS} edit configmap ${CM}); ${restartNote}`,
+          : `Set ipvs.strictARP: true in ${KEY} of ConfigMap ${NS}/${CM}, adding the ipvs: section if there is none (kubectl -n ${NS} edit configmap ${CM}); ${restartNote}`,
         remedy: strictArpRemedy(hasIpvsSection ? 'absent-under-ipvs' : 'absent'),
       });
     }

@@ -6,6 +6,7 @@
 import { parseDocument } from 'yaml';
 
 export type ProxyConfigParse =
+  /** hasIpvsSection: a block-style `ipvs:` mapping exists (one a line-based edit can add a key under). */
   | { ok: true; mode: string; strictArp: unknown; hasIpvsSection: boolean }
   | { ok: false; problem: string };
 
@@ -44,7 +45,8 @@ export function parseKubeProxyConfig(text: string): ProxyConfigParse {
     ok: true,
     mode: (rawMode ?? '').trim(),
     strictArp: isRecord(ipvs) ? ipvs.strictARP : undefined,
-    hasIpvsSection: isRecord(ipvs),
+    // block style only (`ipvs:` alone on its line): the insert-under-ipvs sed cannot edit `ipvs: {}`
+    hasIpvsSection: isRecord(ipvs) && /^[ \t]*ipvs:[ \t]*\r?$/m.test(text),
   };
 }
 

@@ -40,8 +40,8 @@ export const PERMISSIONS: readonly Permission[] = [
   { verb: 'get', resource: 'secrets', group: '', namespace: METALLB_NS, checks: ['metallb.speaker'], purpose: 'presence of the memberlist Secret (never its value)' },
   { verb: 'list', resource: 'configmaps', group: '', namespace: METALLB_NS, checks: ['metallb.legacy-config'], purpose: 'the legacy MetalLB ConfigMap' },
   { verb: 'list', resource: 'ipaddresspools', group: 'metallb.io', namespace: METALLB_NS, checks: ['metallb.default-pool', 'metallb.pool-capacity', 'metallb.advertisement', 'metallb.legacy-config'], purpose: 'address pools' },
-  { verb: 'list', resource: 'l2advertisements', group: 'metallb.io', namespace: METALLB_NS, checks: ['metallb.advertisement', 'metallb.legacy-config'], purpose: 'L2 advertisements' },
-  { verb: 'list', resource: 'bgpadvertisements', group: 'metallb.io', namespace: METALLB_NS, checks: ['metallb.advertisement', 'metallb.legacy-config'], purpose: 'BGP advertisements' },
+  { verb: 'list', resource: 'l2advertisements', group: 'metallb.io', namespace: METALLB_NS, checks: ['metallb.default-pool', 'metallb.advertisement', 'metallb.legacy-config'], purpose: 'L2 advertisements' },
+  { verb: 'list', resource: 'bgpadvertisements', group: 'metallb.io', namespace: METALLB_NS, checks: ['metallb.default-pool', 'metallb.advertisement', 'metallb.legacy-config'], purpose: 'BGP advertisements' },
   { verb: 'list', resource: 'events', group: '', namespace: METALLB_NS, checks: ['metallb.pod-security'], purpose: 'FailedCreate events of the speaker' },
 
   // kube-system
@@ -49,7 +49,7 @@ export const PERMISSIONS: readonly Permission[] = [
   { verb: 'get', resource: 'daemonsets', group: 'apps', namespace: 'kube-system', checks: ['kube-proxy.strict-arp'], purpose: 'kube-proxy / kube-router DaemonSets' },
 
   // akash-services
-  { verb: 'list', resource: 'secrets', group: '', namespace: AKASH_NS, checks: ['provider.helm-release', 'provider.helm-values', 'provider.ip-lease-attribute'], purpose: 'the akash-provider Helm release (values are redacted)' },
+  { verb: 'list', resource: 'secrets', group: '', namespace: AKASH_NS, checks: ['provider.helm-release', 'provider.helm-values', 'provider.ip-lease-attribute', 'provider.ip-operator-flag'], purpose: 'the akash-provider Helm release (values are redacted)' },
   {
     verb: 'get',
     resource: 'statefulsets',

@@ -69,7 +69,16 @@ function isControllerPod(pod: k8s.V1Pod, deploymentSelector: Record<string, stri
   return labels['app.kubernetes.io/component'] === 'controller' || labels.component === 'controller';
 }
 
-const podRunning = (p: k8s.V1Pod): boolean => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp;
+/** Running, not terminating, and Ready when the pod reports readiness: only ready pods are Service endpoints. */
+const podRunning = (p: k8s.V1Pod): boolean => {
+  if (p.status?.phase !== 'Running' || p.metadata?.deletionTimestamp) return false;
+  const ready = (p.status?.conditions ?? []).find((c) => c.type === 'Ready');
+  return !ready || ready.status === 'True';
+};
+const podState = (p: k8s.V1Pod): string => {
+  const phase = p.status?.phase ?? 'Unknown';
+  return phase === 'Running' && !p.metadata?.deletionTimestamp ? 'Running, not Ready' : phase;
+};
 
 export const check: Check = {
   id: 'metallb.controller-service',
@@ -127,7 +136,7 @@ export const check: Check = {
       } else if (running.length === 0) {
         problems.push({
           code: 'controller-not-running',
-          message: `its selector ${selStr} matches controller pod(s) but none is Running (${controllerPods.map((p) => `${p.metadata?.name}: ${p.status?.phase ?? 'Unknown'}`).slice(0, 3).join(', ')})`,
+          message: `its selector ${selStr} matches controller pod(s) but none is Running and Ready, so the Service has no endpoint (${controllerPods.map((p) => `${p.metadata?.name}: ${podState(p)}`).slice(0, 3).join(', ')})`,
         });
       } else if (others.length > 0) {
         warning = `its selector ${selStr} also matches ${others.length} pod(s) that are not the controller (${others.map((p) => p.metadata?.name).slice(0, 3).join(', ')}), so metrics requests are spread over pods without the address pool metrics`;
@@ -144,7 +153,7 @@ export const check: Check = {
       if (onlyNotRunning) {
         return fail(message, {
           details,
-          hint: `The Service is right but the MetalLB controller is not running: kubectl -n ${METALLB_NS} describe pod -l ${selStr}`,
+          hint: `The Service is right but the MetalLB controller is not running or not ready: kubectl -n ${METALLB_NS} describe pod -l ${selStr}`,
         });
       }
       return fail(message, {

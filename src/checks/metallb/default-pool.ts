@@ -1,6 +1,7 @@
 import { fail, pass, type Check } from '../../core/types.js';
+import { ClusterError } from '../../cluster/errors.js';
 import { METALLB_NS } from '../lib/akash.js';
-import { listNames, listPools, operatorPool } from '../lib/metallb.js';
+import { listAdvertisements, listNames, listPools, operatorPool, type Advertisement } from '../lib/metallb.js';
 import { countForJson, findOverlaps, parsePool, poolSize, type ParsedPool } from '../lib/pools.js';
 
 const RES = 'ipaddresspools.metallb.io';
@@ -18,6 +19,23 @@ export function renamePoolCommands(from: string, to: string): string[] {
     `kubectl -n ${METALLB_NS} delete ${RES} ${from}`,
     `kubectl apply -f pool-${to}.json`,
   ];
+}
+
+/**
+ * Advertisements that name pool `from` in ipAddressPools must name `to` after a rename, or the
+ * renamed pool's addresses (every LoadBalancer IP, not only leases) are no longer announced.
+ * One JSON patch per advertisement, replacing the entry in place; run after the pool is recreated.
+ */
+export function repointAdvertisementCommands(ads: readonly Advertisement[], from: string, to: string): string[] {
+  const out: string[] = [];
+  for (const a of ads) {
+    const names: unknown[] = Array.isArray(a.object.spec?.ipAddressPools) ? a.object.spec.ipAddressPools : [];
+    const i = names.map(String).indexOf(from);
+    if (i < 0 || !a.name) continue;
+    const res = a.kind === 'L2Advertisement' ? 'l2advertisements.metallb.io' : 'bgpadvertisements.metallb.io';
+    out.push(`kubectl -n ${METALLB_NS} patch ${res} ${a.name} --type=json -p '[{"op":"replace","path":"/spec/ipAddressPools/${i}","value":"${to}"}]'`);
+  }
+  return out;
 }
 
 export const check: Check = {
@@ -56,12 +74,24 @@ export const check: Check = {
         });
       }
       const other = names.length === 1 ? names[0]! : undefined;
+      // a rename must carry the advertisements along, or the pool's addresses stop being announced
+      // (unreadable advertisements: no remedy, since the rename alone could leave the pool unannounced)
+      let repoint: string[] | null = [];
+      if (other) {
+        try {
+          repoint = repointAdvertisementCommands(await listAdvertisements(ctx.cluster), other, want);
+        } catch (e) {
+          if (!(e instanceof ClusterError)) throw e;
+          repoint = null;
+        }
+      }
+      const commands = other ? [...renamePoolCommands(other, want), ...(repoint ?? [])] : [];
       return fail(`no IPAddressPool named ${want} (found: ${listNames(names, 5)}): the IP operator reads only pool ${want} and silently reports 0 IPs, so the provider never bids on IP leases${viaFlag}`, {
         details,
         hint: other
-          ? `Recreate pool ${other} under the name ${want}, then point advertisements that name ${other} at ${want}: ${renamePoolCommands(other, want).join(' && ')}`
+          ? `Recreate pool ${other} under the name ${want}, then point advertisements that name ${other} at ${want}: ${commands.join(' && ')}`
           : `Recreate the pool meant for leases under the name ${want}: kubectl -n ${METALLB_NS} get ${RES} <name> -o json, delete it and apply it with metadata.name ${want}`,
-        ...(other ? { remedy: { summary: `recreate IPAddressPool ${other} as ${want}`, commands: renamePoolCommands(other, want) } } : {}),
+        ...(other && repoint ? { remedy: { summary: `recreate IPAddressPool ${other} as ${want}${repoint.length ? ' and point its advertisements at it' : ''}`, commands } } : {}),
       });
     }
 

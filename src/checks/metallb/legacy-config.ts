@@ -92,10 +92,17 @@ export const check: Check = {
     // MetalLB still 0.12: the ConfigMap is the live configuration
     if (version?.version && compareVersion(version.version, { major: 0, minor: 13, patch: 0 }) < 0) {
       const upgrade = upgradeCommand(version.method);
+      if (!conv.ok) {
+        // 0.13+ ignores the ConfigMap: upgrading before the config converts leaves MetalLB with no pool at all
+        return fail(`MetalLB ${version.version.text} is still configured by ConfigMap ${cmRef} (${poolWord}), which cannot be converted: ${conv.errors[0]}${conv.errors.length > 1 ? ` (+${conv.errors.length - 1} more)` : ''}; fix it before upgrading to ${RECOMMENDED_METALLB}`, {
+          details,
+          hint: `Do not upgrade yet: MetalLB 0.13+ ignores this ConfigMap, so every LoadBalancer IP would lose its pool. Fix the config (kubectl -n ${METALLB_NS} edit cm ${first.configMap}), then upgrade (${upgrade}) and convert it: ${migrateRemedy(first.configMap, conv).commands.join(' && ')}`,
+        });
+      }
       return fail(`MetalLB ${version.version.text} is still configured by ConfigMap ${cmRef} (${poolWord}); upgrade to ${RECOMMENDED_METALLB} and convert it${convertsTo ? ` to ${convertsTo}` : ''}`, {
         details,
         hint: `Upgrade (${upgrade}), then convert: ${migrateRemedy(first.configMap, conv).commands.join(' && ')}`,
-        remedy: conv.ok ? { ...migrateRemedy(first.configMap, conv), commands: [upgrade, ...migrateRemedy(first.configMap, conv).commands] } : { summary: `upgrade MetalLB to ${RECOMMENDED_METALLB}`, commands: [upgrade] },
+        remedy: { ...migrateRemedy(first.configMap, conv), commands: [upgrade, ...migrateRemedy(first.configMap, conv).commands] },
       });
     }
 

@@ -57,7 +57,10 @@ export const check: Check = {
     const lastExit = cs?.lastState?.terminated?.exitCode;
     const waiting = cs?.state?.waiting?.reason;
     const phase = pod.status?.phase ?? 'Unknown';
-    const ready = (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True') || cs?.ready === true;
+    // The pod's Ready condition decides (it is what Services and the kubelet use); the container's
+    // own flag only stands in when the pod reports no Ready condition at all.
+    const readyCond = (pod.status?.conditions ?? []).find((c) => c.type === 'Ready');
+    const ready = readyCond ? readyCond.status === 'True' : cs?.ready === true;
     const details: Record<string, unknown> = {
       pod: name,
       phase,

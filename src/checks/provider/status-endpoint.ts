@@ -22,7 +22,8 @@ export function statusUrl(providerUrl: string | undefined, publicHostname: strin
   const host = publicHostname?.trim();
   if (host) {
     const bare = host.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
-    const withPort = /:\d+$/.test(bare) ? bare : `${bare}:8443`;
+    // a bare IPv6 literal (2001:db8::10) has colons but no port: bracket it
+    const withPort = /^[0-9a-f:.]+$/i.test(bare) && bare.split(':').length > 2 ? `[${bare}]:8443` : /:\d+$/.test(bare) ? bare : `${bare}:8443`;
     try {
       return { url: new URL(`https://${withPort}/status`).toString(), from: 'env' };
     } catch {
