@@ -60,3 +60,16 @@ describe('redaction', () => {
     assert.equal(JSON.parse(out).checks[0].message, 'x\u001b[31m');
   });
 });
+
+describe('cluster error messages', () => {
+  test('multi-line messages from the cluster become one line', async () => {
+    const { toClusterError, fromHttpStatus } = await import('../src/cluster/errors.js');
+    const e1 = fromHttpStatus(500, JSON.stringify({ kind: 'Status', message: 'first line\nsecond line' }), { verb: 'get', resource: 'pods' });
+    assert.ok(!e1.message.includes('\n'), e1.message);
+    assert.match(e1.message, /first line/);
+    const e2 = toClusterError(new Error('\nboom\n  at somewhere'), { verb: 'list', resource: 'nodes' });
+    assert.ok(!e2.message.includes('\n'), e2.message);
+    assert.match(e2.message, /boom/);
+    assert.ok(!e2.message.includes('at somewhere'));
+  });
+});

@@ -81,11 +81,16 @@ export function statusMessage(body: unknown): string | undefined {
     try {
       b = JSON.parse(b);
     } catch {
-      return b.trim().slice(0, 300) || undefined;
+      return firstLine(b).slice(0, 300) || undefined;
     }
   }
-  if (b && typeof b === 'object' && typeof b.message === 'string') return b.message;
+  if (b && typeof b === 'object' && typeof b.message === 'string') return firstLine(b.message);
   return undefined;
+}
+
+/** Findings are one line: keep the first non-empty line of a cluster-supplied message. */
+function firstLine(text: string): string {
+  return text.split(/\r?\n/).map((l) => l.trim()).find((l) => l.length > 0) ?? '';
 }
 
 export function parseRetryAfter(value: string | null | undefined): number | undefined {
@@ -130,7 +135,7 @@ export function toClusterError(err: unknown, request?: RequestDescription): Clus
   const what = request ? describeRequest(request) : 'request';
   if (isAbort(err)) return new ClusterError('timeout', `${what} timed out`, { request, cause: err });
   const code = errorCode(err) ?? '';
-  const message = anyErr?.message ? String(anyErr.message) : String(err);
+  const message = firstLine(anyErr?.message ? String(anyErr.message) : String(err));
   if (TLS_CODES.test(code) || /certificate|self.signed|SSL|TLS/i.test(message)) {
     return new ClusterError('tls', `TLS error talking to the API server (${code || message}): the kubeconfig's certificate authority does not match the server`, { request, cause: err });
   }

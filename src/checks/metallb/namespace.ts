@@ -3,7 +3,7 @@ import { METALLB_NS } from '../lib/akash.js';
 
 export const METALLB_HELM_INSTALL = [
   'helm repo add metallb https://metallb.github.io/metallb',
-  `helm -n ${METALLB_NS} install metallb metallb/metallb --version 0.14.8 --create-namespace`,
+  `helm -n ${METALLB_NS} install metallb metallb/metallb --version 0.14.9 --create-namespace`,
 ];
 
 export const check: Check = {
@@ -14,7 +14,7 @@ export const check: Check = {
   doc: {
     what: 'Looks up the namespace metallb-system, where MetalLB (controller, speaker, address pools) must live.',
     why: 'The Akash IP operator looks for MetalLB only in metallb-system (Service controller, port monitoring). Without the namespace there is no MetalLB the operator can use, so no IP lease can get an address.',
-    fix: 'Install MetalLB 0.14.x into metallb-system, for example with Helm: `helm repo add metallb https://metallb.github.io/metallb` then `helm -n metallb-system install metallb metallb/metallb --version 0.14.8 --create-namespace` (or `kubectl create ns metallb-system` first when installing another way). Kubespray users set `metallb_enabled: true` in the inventory.',
+    fix: 'Install MetalLB 0.14.x into metallb-system, for example with Helm: `helm repo add metallb https://metallb.github.io/metallb` then `helm -n metallb-system install metallb metallb/metallb --version 0.14.9 --create-namespace` (or `kubectl create ns metallb-system` first when installing another way). Kubespray users set `metallb_enabled: true` in the inventory.',
   },
   async run(ctx) {
     const ns = await ctx.cluster.getNamespace(METALLB_NS);
