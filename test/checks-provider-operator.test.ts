@@ -93,20 +93,55 @@ describe('ip-operator.provider-address', () => {
     ]);
   });
 
+  test('mismatch with the operator release readable: the upgrade is pinned to the installed chart', async () => {
+    const { encodeHelmPayload } = await import('../src/checks/lib/helm.js');
+    const release = { name: 'akash-ip-operator', namespace: 'akash-services', version: 3, info: { status: 'deployed' }, chart: { metadata: { name: 'akash-ip-operator', version: '9.2.1', appVersion: '0.16.1' } }, config: { provider_address: GUIDE_EXAMPLE } };
+    const secret: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'helm.sh/release.v1',
+      metadata: { name: 'sh.helm.release.v1.akash-ip-operator.v3', namespace: 'akash-services', labels: { name: 'akash-ip-operator', owner: 'helm', status: 'deployed', version: '3' } },
+      data: { release: Buffer.from(encodeHelmPayload(release)).toString('base64') },
+    };
+    const state = await variant('p-provider-address-mismatch', { put: [secret] });
+    const { report } = await runScenario(state, { only: ['ip-operator.provider-address'] });
+    const r = expectCheck(report, 'ip-operator.provider-address', 'fail', /serves provider/);
+    assert.equal(r.remedy?.commands[0], `helm -n akash-services upgrade akash-ip-operator akash/akash-ip-operator --version 9.2.1 --reuse-values --set provider_address=${FROM}`);
+  });
+
   test('empty address: fail with its own words', async () => {
     const state = await variant('healthy-helm', { edit: (o) => void (find(o, 'ConfigMap/akash-services/operator-ip').data['provider-address'] = '') });
     const { report } = await runScenario(state, { only: ['ip-operator.provider-address'] });
     expectCheck(report, 'ip-operator.provider-address', 'fail', /has no provider address configured/, /ConfigMap operator-ip key provider-address is empty/);
   });
 
-  test('old layout with the wrong --provider: fail, uninstall via its own release', async () => {
+  async function oldLayoutWrongProvider(extra: KubeObject[] = []) {
     const old = (await oldLayoutObjects()).map((o) => structuredClone(o));
     const d = old.find((o) => o.kind === 'Deployment') as any;
     d.spec.template.spec.containers[0].args = ['provider-services', 'ip-operator', '--provider', GUIDE_EXAMPLE];
-    const state = await variant('healthy-helm', { remove: NEW_OPERATOR_OBJECTS, put: old });
+    const state = await variant('healthy-helm', { remove: NEW_OPERATOR_OBJECTS, put: [...old, ...extra] });
     const { report } = await runScenario(state, { only: ['ip-operator.provider-address'] });
-    const r = expectCheck(report, 'ip-operator.provider-address', 'fail', new RegExp(`akash-ip-operator serves provider ${GUIDE_EXAMPLE} \\(akash-ip-operator container args --provider\\)`));
+    return expectCheck(report, 'ip-operator.provider-address', 'fail', new RegExp(`akash-ip-operator serves provider ${GUIDE_EXAMPLE} \\(akash-ip-operator container args --provider\\)`));
+  }
+
+  test('old layout with the wrong --provider: fail; the upgrade stays on the installed old chart', async () => {
+    const { encodeHelmPayload } = await import('../src/checks/lib/helm.js');
+    const release = { name: 'akash-ip-operator', namespace: 'akash-services', version: 1, info: { status: 'deployed' }, chart: { metadata: { name: 'akash-ip-operator', version: '8.0.4', appVersion: '0.1.0' } }, config: {} };
+    const secret: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'sh.helm.release.v1.akash-ip-operator.v1', namespace: 'akash-services', labels: { name: 'akash-ip-operator', owner: 'helm', status: 'deployed', version: '1' } },
+      data: { release: Buffer.from(encodeHelmPayload(release)).toString('base64') },
+    };
+    const r = await oldLayoutWrongProvider([secret]);
+    assert.match(r.remedy!.commands[0]!, / --version 8\.0\.4 --reuse-values --set provider_address=/);
     assert.match(r.remedy!.commands[1]!, /delete pod -l app=akash-ip-operator/);
+  });
+
+  test('old layout with the wrong --provider and no readable release: no unpinned upgrade is offered', async () => {
+    const r = await oldLayoutWrongProvider();
+    assert.equal(r.remedy, undefined, JSON.stringify(r.remedy));
+    assert.match(r.hint ?? '', /--version/);
   });
 
   test('an explicit AP_PROVIDER env wins over the ConfigMap', async () => {

@@ -5,6 +5,25 @@ import { error, fail, pass } from '../../core/types.js';
 import { AKASH_NS, restartOperatorCommand } from '../lib/akash.js';
 import { operatorStates, type LayoutState } from '../lib/ip-operator.js';
 import { providerFrom } from '../lib/provider-from.js';
+import { helmRelease } from '../lib/helm.js';
+
+const PIN_HINT = `find the installed chart version (helm -n ${AKASH_NS} list), then upgrade the operator release with that --version, --reuse-values and --set provider_address=<provider address>, and restart its pods`;
+
+/**
+ * Helm upgrade + restart, pinned to the installed chart version: an unpinned
+ * upgrade of an old (≤ 8.x) operator release would jump to the current chart and
+ * change the layout under the operator. No commands when the old layout's version
+ * cannot be read.
+ */
+async function fixCommands(snap: Snapshot, s: LayoutState, address: string): Promise<string[] | null> {
+  const release = s.helmRelease ?? 'akash-ip-operator';
+  const version = await helmRelease(snap, AKASH_NS, release).then(
+    (l) => l.release?.chart.version ?? null,
+    () => null,
+  );
+  if (!version && s.layout.layout === 'old') return null;
+  return [`helm -n ${AKASH_NS} upgrade ${release} akash/akash-ip-operator${version ? ` --version ${version}` : ''} --reuse-values --set provider_address=${address}`, restartOperatorCommand(s.layout)];
+}
 
 export const OPERATOR_CONFIGMAP = 'operator-ip';
 export const ADDRESS_ENV = ['AP_PROVIDER', 'AKASH_PROVIDER_ADDRESS', 'PROVIDER_ADDRESS', 'AP_PROVIDER_ADDRESS'];
@@ -76,7 +95,7 @@ export const check: Check = {
   doc: {
     what: "Compares the provider address the IP operator was configured with (ConfigMap operator-ip key provider-address for the current chart; the container's `--provider` argument or AP_PROVIDER env for the old chart) with the provider's own address (AKASH_FROM of the akash-provider StatefulSet, else Helm values `from`).",
     why: "The operator only handles leases of the provider address it was given. With another address (a copy-paste from the guide's example, or an old wallet) it allocates nothing for this provider's leases: tenants see no IP although everything looks healthy.",
-    fix: 'Reinstall the operator with the right address and restart it: `helm -n akash-services upgrade akash-ip-operator akash/akash-ip-operator --reuse-values --set provider_address=<provider address>`, then `kubectl -n akash-services delete pod -l app.kubernetes.io/name=ip` (the pods read the address only at start).',
+    fix: 'Reinstall the operator with the right address and restart it: `helm -n akash-services upgrade akash-ip-operator akash/akash-ip-operator --version <installed chart version> --reuse-values --set provider_address=<provider address>` (pinned: an unpinned upgrade of an old ≤ 8.x release would switch it to the current chart\'s layout), then `kubectl -n akash-services delete pod -l app.kubernetes.io/name=ip` (the pods read the address only at start).',
   },
   async run(ctx) {
     const states = await operatorStates(ctx.cluster);
@@ -91,20 +110,20 @@ export const check: Check = {
     const found = await Promise.all(states.map(async (s) => ({ s, op: await operatorAddress(ctx.cluster, s) })));
     const details = { provider: { address: from.address, source: from.source }, operators: found.map(({ s, op }) => ({ name: s.layout.name, layout: s.layout.layout, address: op.address, source: op.source })) };
     for (const { s, op } of found) {
-      const release = s.helmRelease ?? 'akash-ip-operator';
-      const cmds = [`helm -n ${AKASH_NS} upgrade ${release} akash/akash-ip-operator --reuse-values --set provider_address=${from.address}`, restartOperatorCommand(s.layout)];
+      if (op.address && op.address === from.address) continue;
+      const cmds = await fixCommands(ctx.cluster, s, from.address);
       if (!op.address) {
         return fail(`IP operator ${AKASH_NS}/${s.layout.name} has no provider address configured${op.source ? ` (${op.source} is empty)` : ''}: it handles no lease of ${from.address}`, {
           details,
-          hint: `set it and restart the operator: ${cmds.join(' && ')}`,
-          remedy: { summary: `configure the IP operator for ${from.address}`, commands: cmds },
+          hint: cmds ? `set it and restart the operator: ${cmds.join(' && ')}` : PIN_HINT,
+          ...(cmds ? { remedy: { summary: `configure the IP operator for ${from.address}`, commands: cmds } } : {}),
         });
       }
       if (op.address !== from.address) {
         return fail(`IP operator ${AKASH_NS}/${s.layout.name} serves provider ${op.address} (${op.source}) but the provider is ${from.address} (${from.source}): tenants of this provider get no IP`, {
           details,
-          hint: `point the operator at ${from.address} and restart it: ${cmds.join(' && ')}`,
-          remedy: { summary: `configure the IP operator for ${from.address}`, commands: cmds },
+          hint: cmds ? `point the operator at ${from.address} and restart it: ${cmds.join(' && ')}` : PIN_HINT,
+          ...(cmds ? { remedy: { summary: `configure the IP operator for ${from.address}`, commands: cmds } } : {}),
         });
       }
     }
