@@ -9,7 +9,8 @@ import { ciliumReplacesKubeProxy, flagValue, goBoolFalse, goBoolTrue, kubeRouter
 import { barrierScanner, scanBarrierText } from '../src/checks/lib/barrier-scan.js';
 import { exposeCommand, exposeRemedy, monitoringPortProblem } from '../src/checks/metallb/controller-service.js';
 import { statusSummary, statusUrl } from '../src/checks/provider/status-endpoint.js';
-import { formatWindow, installCommand } from '../src/checks/ip-operator/barrier.js';
+import { formatWindow } from '../src/checks/ip-operator/barrier.js';
+import { installOperatorCommand as installCommand } from '../src/checks/lib/ip-operator.js';
 import { SED_FALSE_TO_TRUE, SED_INSERT_UNDER_IPVS } from '../src/checks/kube-proxy/strict-arp.js';
 
 describe('parseKubeProxyConfig', () => {
@@ -188,7 +189,7 @@ describe('barrier helpers', () => {
     assert.equal(formatWindow(45), '45s');
   });
   test('install command', () => {
-    assert.equal(installCommand(undefined), 'helm install akash-ip-operator akash/akash-ip-operator -n akash-services --set provider_address=<provider-address>');
+    assert.equal(installCommand(null), 'helm install akash-ip-operator akash/akash-ip-operator -n akash-services --set provider_address=<provider-address>');
     assert.match(installCommand('akash1abc'), /provider_address=akash1abc$/);
   });
 });

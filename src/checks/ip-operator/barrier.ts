@@ -1,13 +1,11 @@
 import type * as k8s from '@kubernetes/client-node';
 import { ClusterError } from '../../cluster/errors.js';
 import { error, fail, pass, warn, type Check } from '../../core/types.js';
-import { AKASH_NS, findIpOperators, ipOperatorPods, PROVIDER_STS, providerEnv, RESTART_PROVIDER, restartOperatorCommand, type IpOperatorLayout } from '../lib/akash.js';
+import { AKASH_NS, findIpOperators, ipOperatorPods, RESTART_PROVIDER, restartOperatorCommand, type IpOperatorLayout } from '../lib/akash.js';
+import { installOperatorCommand } from '../lib/ip-operator.js';
+import { providerFrom } from '../lib/provider-from.js';
 import { barrierScanner, LOCKED_TEXT, UNLOCKED_TEXT, type BarrierScan } from '../lib/barrier-scan.js';
 
-
-export function installCommand(providerAddress: string | undefined): string {
-  return `helm install akash-ip-operator akash/akash-ip-operator -n ${AKASH_NS} --set provider_address=${providerAddress ?? '<provider-address>'}`;
-}
 
 /** "30m", "2h", "1h30m", "45s" */
 export function formatWindow(seconds: number): string {
@@ -20,21 +18,6 @@ export function formatWindow(seconds: number): string {
 /** "current chart, operator-ip" / "old chart, akash-ip-operator" */
 function short(l: IpOperatorLayout): string {
   return `${l.layout === 'new' ? 'current chart' : 'old chart'}, ${l.name}`;
-}
-
-const ADDRESS = /^akash1[0-9a-z]{38,}$/;
-
-/** The provider's account address: AKASH_FROM of the provider, else provider-address of an operator ConfigMap. */
-async function providerAddress(ctx: Parameters<Check['run']>[0]): Promise<string | undefined> {
-  const env = await providerEnv(ctx.cluster).catch(() => null);
-  const from = env?.vars.get('AKASH_FROM')?.value?.trim();
-  if (from && ADDRESS.test(from)) return from;
-  for (const name of ['operator-ip', 'akash-ip-operator']) {
-    const cm = await ctx.cluster.getConfigMap(AKASH_NS, name).catch(() => null);
-    const a = cm?.data?.['provider-address']?.trim();
-    if (a && ADDRESS.test(a)) return a;
-  }
-  return undefined;
 }
 
 interface PodScan {
@@ -61,8 +44,8 @@ export const check: Check = {
   async run(ctx) {
     const layouts = await findIpOperators(ctx.cluster);
     if (layouts.length === 0) {
-      const address = await providerAddress(ctx);
-      const cmd = installCommand(address);
+      const address = (await providerFrom(ctx.cluster).catch(() => null))?.address ?? null;
+      const cmd = installOperatorCommand(address);
       return fail(`IP operator not installed: no Deployment operator-ip (current chart) or akash-ip-operator (old chart), and no pods labelled app.kubernetes.io/name=ip or app=akash-ip-operator in ${AKASH_NS}`, {
         details: { layout: null, providerAddress: address ?? null },
         hint: `Install it with your provider's address: ${cmd}`,
