@@ -2,8 +2,7 @@ import type * as k8s from '@kubernetes/client-node';
 import { ClusterError } from '../../cluster/errors.js';
 import { error, fail, pass, warn, type Check } from '../../core/types.js';
 import { AKASH_NS, findIpOperators, ipOperatorPods, RESTART_PROVIDER, restartOperatorCommand, type IpOperatorLayout } from '../lib/akash.js';
-import { installOperatorCommand } from '../lib/ip-operator.js';
-import { providerFrom } from '../lib/provider-from.js';
+import { installOperatorAdvice } from '../lib/ip-operator.js';
 import { barrierScanner, LOCKED_TEXT, UNLOCKED_TEXT, type BarrierScan } from '../lib/barrier-scan.js';
 
 
@@ -44,12 +43,11 @@ export const check: Check = {
   async run(ctx) {
     const layouts = await findIpOperators(ctx.cluster);
     if (layouts.length === 0) {
-      const address = (await providerFrom(ctx.cluster).catch(() => null))?.address ?? null;
-      const cmd = installOperatorCommand(address);
+      const { address, hint, remedy } = await installOperatorAdvice(ctx.cluster);
       return fail(`IP operator not installed: no Deployment operator-ip (current chart) or akash-ip-operator (old chart), and no pods labelled app.kubernetes.io/name=ip or app=akash-ip-operator in ${AKASH_NS}`, {
-        details: { layout: null, providerAddress: address ?? null },
-        hint: `Install it with your provider's address: ${cmd}`,
-        remedy: { summary: `install the IP operator chart into ${AKASH_NS}`, commands: ['helm repo add akash https://akash-network.github.io/helm-charts', 'helm repo update akash', cmd] },
+        details: { layout: null, providerAddress: address },
+        hint,
+        remedy,
       });
     }
 

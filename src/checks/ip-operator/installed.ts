@@ -1,8 +1,7 @@
 import type { Check } from '../../core/types.js';
 import { fail, pass, warn } from '../../core/types.js';
 import { AKASH_NS, imageTag } from '../lib/akash.js';
-import { installOperatorCommand, operatorStates, type LayoutState } from '../lib/ip-operator.js';
-import { providerFrom } from '../lib/provider-from.js';
+import { installOperatorAdvice, operatorStates, type LayoutState } from '../lib/ip-operator.js';
 
 function summary(s: LayoutState): Record<string, unknown> {
   return {
@@ -41,12 +40,11 @@ export const check: Check = {
   async run(ctx) {
     const states = await operatorStates(ctx.cluster);
     if (states.length === 0) {
-      const from = await providerFrom(ctx.cluster).catch(() => null);
-      const cmd = installOperatorCommand(from?.address ?? null);
+      const { address, hint, remedy } = await installOperatorAdvice(ctx.cluster);
       return fail(`no IP operator in ${AKASH_NS}: neither Deployment operator-ip (current chart) nor akash-ip-operator (old chart) nor pods with their labels`, {
-        details: { namespace: AKASH_NS, providerAddress: from?.address ?? null },
-        hint: `install it: helm repo add akash https://akash-network.github.io/helm-charts && ${cmd}`,
-        remedy: { summary: 'install the IP operator', commands: ['helm repo add akash https://akash-network.github.io/helm-charts', cmd] },
+        details: { namespace: AKASH_NS, providerAddress: address },
+        hint,
+        remedy,
       });
     }
     const details = { layouts: states.map(summary) };

@@ -4,6 +4,8 @@
  */
 import type * as k8s from '@kubernetes/client-node';
 import type { Snapshot } from '../../cluster/snapshot.js';
+import type { Remedy } from '../../core/types.js';
+import { providerFrom } from './provider-from.js';
 import { AKASH_NS, findIpOperators, ipOperatorPods, type IpOperatorLayout } from './akash.js';
 
 export interface LayoutState {
@@ -55,6 +57,18 @@ export function operatorStates(snap: Snapshot): Promise<LayoutState[]> {
 /** The command that installs the current IP operator chart. */
 export function installOperatorCommand(providerAddress: string | null): string {
   return `helm install akash-ip-operator akash/akash-ip-operator -n ${AKASH_NS} --set provider_address=${providerAddress ?? '<provider-address>'}`;
+}
+
+/** Hint and remedy for "no IP operator at all", with the provider's address when it is known. */
+export async function installOperatorAdvice(snap: Snapshot): Promise<{ address: string | null; hint: string; remedy: Remedy }> {
+  // the address only completes the command; an unreadable one leaves a placeholder
+  const address = (await providerFrom(snap).catch(() => null))?.address ?? null;
+  const cmd = installOperatorCommand(address);
+  return {
+    address,
+    hint: `install it with your provider's address: ${cmd}`,
+    remedy: { summary: `install the IP operator chart into ${AKASH_NS}`, commands: ['helm repo add akash https://akash-network.github.io/helm-charts', 'helm repo update akash', cmd] },
+  };
 }
 
 /** Healthy layouts first, the current layout before the old one. */
