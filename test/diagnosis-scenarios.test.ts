@@ -87,7 +87,7 @@ describe('diagnosis of every scenario', { concurrency: 4 }, () => {
   });
   for (const [scenario, rules] of EXPECTED) {
     test(`${scenario} -> ${rules.length ? rules.join(', ') : 'no root cause'}`, async () => {
-      const { report } = await runScenario(scenario, { timeoutMs: 1500 });
+      const { report } = await runScenario(scenario, { timeoutMs: 8000 });
       const got = (report.diagnosis ?? []).map((d) => d.rule);
       assert.deepEqual(got, rules, `diagnosis: ${JSON.stringify(report.diagnosis, null, 1)}`);
       // whatever fails or errors is explained by some cause
