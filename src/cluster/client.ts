@@ -1,24 +1,27 @@
 /**
- * Kubernetes client setup: kubeconfig loading (with clear configuration errors),
- * typed API clients with a per-request timeout (AbortSignal middleware), retries
- * with backoff for transient errors, and raw HTTPS GETs (service proxy) with the
- * kubeconfig's own TLS settings and credentials.
+ * Kubernetes client setup: kubeconfig loading (with clear configuration errors)
+ * and the one client of a run. Every request to the API server (object and list
+ * reads as plain JSON, SelfSubjectAccessReviews, service-proxy GETs, pod logs)
+ * goes through one transport (./transport.ts) that applies the whole kubeconfig
+ * and keeps one keep-alive connection pool; each request has a timeout
+ * (AbortSignal) and transient failures are retried with backoff (p-retry).
+ *
+ * @kubernetes/client-node is used to load the kubeconfig and for auth-provider
+ * plugins only: its generated API classes build a new HTTPS agent (a TLS
+ * handshake) per request and deserialise every answer into model classes, which
+ * costs CPU for nothing here (checks read plain JSON).
  */
 import { existsSync, readFileSync, accessSync, constants } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { Agent, request as undiciRequest } from 'undici';
+import { StringDecoder } from 'node:string_decoder';
+import { request as undiciRequest, type Dispatcher } from 'undici';
 import pRetry, { AbortError } from 'p-retry';
-import { ClusterError, toClusterError, fromHttpStatus, type RequestDescription } from './errors.js';
+import { ClusterError, toClusterError, fromHttpStatus, describeRequest, type RequestDescription } from './errors.js';
+import { ConfigError, ExecCredentials, type ApiPool, chooseProxy, createDispatcher, execConfigOf, fileOrData, shorten, validateTls, type ProxyChoice, type TlsMaterial, type TransportCounters } from './transport.js';
 
-/** A configuration problem: exit code 2, one clear line. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError, shorten } from './transport.js';
 
 export interface ClientOptions {
   kubeconfig?: string;
@@ -87,70 +90,100 @@ export function loadKubeConfig(opts: { kubeconfig?: string; context?: string }):
     throw new ConfigError(`kubeconfig ${where} has no current context: pass --context`);
   }
   const ctx = kc.getContextObject(kc.getCurrentContext())!;
-  if (!kc.getCurrentCluster()) throw new ConfigError(`context "${ctx.name}" refers to cluster "${ctx.cluster}", which is not in ${where}`);
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new ConfigError(`context "${ctx.name}" refers to cluster "${ctx.cluster}", which is not in ${where}`);
+  if (ctx.user && !kc.getUser(ctx.user)) throw new ConfigError(`context "${ctx.name}" refers to user "${ctx.user}", which is not in ${where}`);
+  serverUrl(cluster.name, cluster.server);
   return kc;
 }
 
-/** Middleware that aborts each request after `ms`. */
-function timeoutMiddleware(ms: number): k8s.Middleware {
-  return {
-    pre: async (ctx) => {
-      ctx.setSignal(AbortSignal.timeout(ms));
-      return ctx;
-    },
-    post: async (ctx) => ctx,
-  };
+/** The cluster's `server:` as a URL; anything else is a ConfigError naming the cluster entry. */
+function serverUrl(clusterName: string, server: string | undefined): URL {
+  let url: URL | undefined;
+  try {
+    url = server ? new URL(server) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || !url.hostname) {
+    throw new ConfigError(`cluster "${clusterName}": server "${shorten(server ?? '', 80)}" is not an https:// URL (e.g. https://203.0.113.10:6443)`);
+  }
+  return url;
 }
+
 
 export interface RawResponse {
   status: number;
   contentType: string;
   body: string;
+  /** The Location header of a 3xx answer (redirects are never followed). */
+  location?: string;
+}
+
+export interface SendOptions {
+  method?: 'GET' | 'POST';
+  accept?: string;
+  body?: unknown;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+interface Sent {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Dispatcher.ResponseData['body'];
 }
 
 export class KubeClient {
   readonly kc: k8s.KubeConfig;
-  readonly core: k8s.CoreV1Api;
-  readonly apps: k8s.AppsV1Api;
-  readonly custom: k8s.CustomObjectsApi;
-  readonly authz: k8s.AuthorizationV1Api;
-  readonly apiext: k8s.ApiextensionsV1Api;
-  readonly version: k8s.VersionApi;
   readonly requestTimeoutMs: number;
   private readonly retries: number;
   private readonly minBackoffMs: number;
-  private agent?: Promise<Agent>;
+  private readonly base: URL;
+  private readonly baseText: string;
+  private readonly clusterName: string;
+  private readonly userName: string;
+  private readonly tlsMaterial: TlsMaterial;
+  private readonly proxy?: ProxyChoice;
+  private readonly exec?: ExecCredentials;
+  private readonly staticHeaders: Record<string, string> = {};
+  private readonly authProvider: boolean;
+  private dispatcherInstance?: ApiPool;
   /** Number of HTTP requests started (attempts, including retries). */
   requestCount = 0;
+  /** New connections and TLS handshakes to the API server. */
+  readonly counters: TransportCounters = { connections: 0, tlsHandshakes: 0 };
 
+  /** Resolves the whole kubeconfig entry; local problems are ConfigErrors naming the entry. */
   constructor(kc: k8s.KubeConfig, opts: ClientOptions = {}) {
     this.kc = kc;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 10_000;
     this.retries = opts.retries ?? 3;
     this.minBackoffMs = opts.minBackoffMs ?? 200;
-    const counter: k8s.Middleware = {
-      pre: async (ctx) => {
-        this.requestCount++;
-        return ctx;
-      },
-      post: async (ctx) => ctx,
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new ConfigError('the kubeconfig has no current cluster');
+    const user = kc.getCurrentUser();
+    this.clusterName = cluster.name;
+    this.userName = user?.name ?? '';
+    this.base = serverUrl(cluster.name, cluster.server);
+    this.baseText = cluster.server.replace(/\/+$/, '');
+    const clusterEntry = `cluster "${cluster.name}"`;
+    const userEntry = `user "${user?.name ?? ''}"`;
+    this.tlsMaterial = {
+      ca: fileOrData(clusterEntry, 'certificate-authority', cluster.caFile, cluster.caData),
+      cert: fileOrData(userEntry, 'client-certificate', user?.certFile, user?.certData),
+      key: fileOrData(userEntry, 'client-key', user?.keyFile, user?.keyData),
+      servername: cluster.tlsServerName || undefined,
+      rejectUnauthorized: !cluster.skipTLSVerify,
     };
-    const make = <T extends k8s.ApiType>(api: k8s.ApiConstructor<T>): T => {
-      const cluster = kc.getCurrentCluster();
-      if (!cluster) throw new ConfigError('no current cluster');
-      const config = k8s.createConfiguration({
-        baseServer: new k8s.ServerConfiguration<{}>(cluster.server, {}),
-        authMethods: { default: kc },
-        promiseMiddleware: [counter, timeoutMiddleware(this.requestTimeoutMs)],
-      });
-      return new api(config);
-    };
-    this.core = make(k8s.CoreV1Api);
-    this.apps = make(k8s.AppsV1Api);
-    this.custom = make(k8s.CustomObjectsApi);
-    this.authz = make(k8s.AuthorizationV1Api);
-    this.apiext = make(k8s.ApiextensionsV1Api);
-    this.version = make(k8s.VersionApi);
+    validateTls(this.tlsMaterial, clusterEntry, userEntry);
+    this.proxy = chooseProxy(this.base, cluster.proxyUrl, cluster.name);
+    const exec = execConfigOf(user);
+    if (exec) this.exec = new ExecCredentials(this.userName, exec, this.requestTimeoutMs);
+    this.authProvider = !exec && !!user?.authProvider;
+    if (user?.token) this.staticHeaders.authorization = `Bearer ${user.token}`;
+    else if (user?.username) this.staticHeaders.authorization = 'Basic ' + Buffer.from(`${user.username}:${user.password ?? ''}`).toString('base64');
+    if (user?.impersonateUser) this.staticHeaders['impersonate-user'] = user.impersonateUser;
   }
 
   get server(): string {
@@ -159,6 +192,51 @@ export class KubeClient {
 
   get contextName(): string {
     return this.kc.getCurrentContext();
+  }
+
+  /** The proxy requests go through, if any (for messages). */
+  get proxyDescription(): string | undefined {
+    return this.proxy ? `${this.proxy.url.protocol}//${this.proxy.url.host} (${this.proxy.source})` : undefined;
+  }
+
+  /**
+   * Resolve the credentials once before any check runs: a failing, missing, hanging
+   * or garbage-printing exec plugin (or auth-provider) is a ConfigError here, so the
+   * run exits 2 instead of blaming the server.
+   */
+  async prepare(): Promise<void> {
+    await this.authHeaders();
+  }
+
+  private async authHeaders(): Promise<Record<string, string>> {
+    const headers = { ...this.staticHeaders };
+    if (this.exec) {
+      const cred = await this.exec.get();
+      if (cred.token) headers.authorization = `Bearer ${cred.token}`;
+      if (cred.clientCertificateData && cred.clientKeyData && !this.tlsMaterial.cert) {
+        // client certificates from the plugin apply to connections opened from now on
+        this.tlsMaterial.cert = cred.clientCertificateData;
+        this.tlsMaterial.key = cred.clientKeyData;
+      }
+    } else if (this.authProvider) {
+      const opts: { headers: Record<string, unknown> } = { headers: {} };
+      try {
+        const apply = (this.kc as unknown as { applyAuthorizationHeader?: (o: object) => Promise<void> }).applyAuthorizationHeader;
+        if (typeof apply === 'function') await apply.call(this.kc, opts);
+        else await this.kc.applyToHTTPSOptions(opts as never);
+      } catch (err) {
+        throw new ConfigError(`user "${this.userName}": auth-provider failed: ${shorten(err instanceof Error ? err.message : String(err))}`);
+      }
+      const auth = opts.headers.Authorization ?? opts.headers.authorization;
+      if (typeof auth === 'string') headers.authorization = auth;
+    }
+    return headers;
+  }
+
+  /** The one connection pool of the run (created on first use). */
+  get dispatcher(): ApiPool {
+    this.dispatcherInstance ??= createDispatcher(this.base, () => this.tlsMaterial, this.proxy, this.counters, Math.min(this.requestTimeoutMs, 10_000));
+    return this.dispatcherInstance;
   }
 
   /**
@@ -171,6 +249,7 @@ export class KubeClient {
         try {
           return await fn();
         } catch (err) {
+          if (err instanceof ConfigError) throw new AbortError(err);
           const ce = toClusterError(err, request);
           if (!ce.transient || signal?.aborted) throw new AbortError(ce);
           throw ce;
@@ -191,65 +270,166 @@ export class KubeClient {
         },
       },
     ).catch((err: unknown) => {
+      if (err instanceof ConfigError) throw err;
       throw toClusterError(err, request);
     });
   }
 
-  async transport(): Promise<{ agent: Agent; headers: Record<string, string> }> {
-    const opts: import('node:https').RequestOptions = {};
-    await this.kc.applyToHTTPSOptions(opts);
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries((opts.headers ?? {}) as Record<string, unknown>)) if (typeof v === 'string') headers[k] = v;
-    if (!this.agent) {
-      this.agent = Promise.resolve(
-        new Agent({
-          connect: {
-            ca: opts.ca as any,
-            cert: opts.cert as any,
-            key: opts.key as any,
-            rejectUnauthorized: opts.rejectUnauthorized !== false,
-            servername: (opts as any).servername,
-          },
-        }),
-      );
+  /**
+   * One attempt: send a request through the run's pool with the kubeconfig's
+   * credentials and a timeout. The caller reads (or discards) the body.
+   */
+  async send(apiPath: string, request: RequestDescription, opts: SendOptions = {}): Promise<Sent> {
+    this.requestCount++;
+    const headers: Record<string, string> = { ...(await this.authHeaders()), accept: opts.accept ?? 'application/json' };
+    let body: string | undefined;
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['content-type'] = 'application/json';
     }
-    return { agent: await this.agent, headers };
+    const timeout = AbortSignal.timeout(opts.timeoutMs ?? this.requestTimeoutMs);
+    try {
+      const res = await undiciRequest(this.baseText + apiPath, {
+        method: opts.method ?? 'GET',
+        dispatcher: this.dispatcher,
+        headers,
+        body,
+        signal: opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout,
+      });
+      return { status: res.statusCode, headers: res.headers, body: res.body };
+    } catch (err) {
+      throw this.mapError(err, request);
+    }
+  }
+
+  /** Transport errors in plain words: a proxy, a TLS peer demanding or refusing a client certificate. */
+  private mapError(err: unknown, request: RequestDescription): ClusterError {
+    const ce = toClusterError(err, request);
+    if (ce.kind === 'client-cert-required' && this.tlsMaterial.cert) {
+      return new ClusterError('client-cert-rejected', ce.message.replace('demands a client certificate', 'refused the client certificate'), { request, cause: err });
+    }
+    if (ce.kind === 'connection-reset' && !this.tlsMaterial.cert && this.base.protocol === 'https:' && /handshake|alert/i.test(String((err as Error)?.message))) {
+      return new ClusterError('client-cert-required', `the API server closed the TLS handshake: it probably demands a client certificate (${shorten(String((err as Error).message), 80)})`, { request, cause: err });
+    }
+    return ce;
+  }
+
+  /**
+   * Read a whole body. A body cut off mid-stream (the connection closed or reset
+   * before Content-Length bytes, or before the end of a chunked answer) is reported
+   * at once as 'truncated' or 'connection-reset', never as a hang.
+   */
+  async readBody(res: Sent, request: RequestDescription, onChunk?: (chunk: Buffer) => void): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    try {
+      for await (const chunk of res.body) {
+        const buf = chunk as Buffer;
+        received += buf.length;
+        if (onChunk) onChunk(buf);
+        else chunks.push(buf);
+      }
+    } catch (err) {
+      throw this.bodyError(err, res, received, request);
+    }
+    const announced = Number(res.headers['content-length']);
+    if (Number.isFinite(announced) && received < announced) throw this.cutOff(request, received, announced);
+    return onChunk ? Buffer.alloc(0) : Buffer.concat(chunks);
+  }
+
+  private cutOff(request: RequestDescription, received: number, announced?: number): ClusterError {
+    return new ClusterError('truncated', `${describeRequest(request)}: the answer was cut off after ${received} bytes${announced !== undefined ? ` of ${announced}` : ''} (the connection closed mid-body)`, { request });
+  }
+
+  private bodyError(err: unknown, res: Sent, received: number, request: RequestDescription): ClusterError {
+    const ce = toClusterError(err, request);
+    if (ce.kind === 'timeout') return ce;
+    const announced = Number(res.headers['content-length']);
+    if (ce.kind === 'connection-reset' && /ECONNRESET/.test(String((err as any)?.code ?? '') + String((err as any)?.cause?.code ?? ''))) {
+      return new ClusterError('connection-reset', `${describeRequest(request)}: the connection was reset after ${received} bytes of the answer`, { request, cause: err });
+    }
+    return this.cutOff(request, received, Number.isFinite(announced) ? announced : undefined);
+  }
+
+  /** GET (or POST) JSON with retries; non-2xx answers throw ClusterErrors (404 included). */
+  async json<T>(apiPath: string, request: RequestDescription, opts: SendOptions = {}): Promise<T> {
+    return this.call(
+      request,
+      async () => {
+        const res = await this.send(apiPath, request, opts);
+        const text = (await this.readBody(res, request)).toString('utf8');
+        if (res.status < 200 || res.status >= 300) throw fromHttpStatus(res.status, text, request, res.headers['retry-after'] as string | undefined);
+        try {
+          return JSON.parse(text) as T;
+        } catch {
+          throw new ClusterError('http', `${describeRequest(request)} failed: the answer is not JSON (${shorten(String(res.headers['content-type'] ?? 'no content type'), 60)}: "${shorten(text, 80)}")`, { request, status: res.status });
+        }
+      },
+      opts.signal,
+    );
   }
 
   /**
    * GET a raw API path (already escaped as it must be sent: service proxy paths keep
    * their `/` and `?`). Non-2xx statuses are returned, not thrown, so callers can
-   * read e.g. a 503 from the IP operator's barrier.
+   * read e.g. a 503 from the IP operator's barrier; 401 and 429 (and a 403 Status
+   * of the API server itself) throw.
    */
-  async rawGet(apiPath: string, request: RequestDescription, signal?: AbortSignal): Promise<RawResponse> {
+  async rawGet(apiPath: string, request: RequestDescription, signal?: AbortSignal, opts: { serverErrors?: boolean } = {}): Promise<RawResponse> {
     return this.call(
       request,
       async () => {
-        this.requestCount++;
-        const { agent, headers } = await this.transport();
-        const url = this.server.replace(/\/+$/, '') + apiPath;
-        const timeout = AbortSignal.timeout(this.requestTimeoutMs);
-        const res = await undiciRequest(url, {
-          method: 'GET',
-          dispatcher: agent,
-          headers: { ...headers, accept: '*/*' },
-          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-        });
-        const body = await res.body.text();
+        const res = await this.send(apiPath, request, { accept: '*/*', signal });
+        const body = (await this.readBody(res, request)).toString('utf8');
         const contentType = String(res.headers['content-type'] ?? '');
-        if (res.statusCode === 429 || res.statusCode === 401) {
-          throw fromHttpStatus(res.statusCode, body, request, res.headers['retry-after'] as string | undefined);
+        if (res.status === 429 || res.status === 401 || (opts.serverErrors && res.status >= 500)) {
+          throw fromHttpStatus(res.status, body, request, res.headers['retry-after'] as string | undefined);
         }
-        if (res.statusCode === 403 && /"kind"\s*:\s*"Status"/.test(body)) {
+        if (res.status === 403 && /"kind"\s*:\s*"Status"/.test(body)) {
           throw fromHttpStatus(403, body, request);
         }
-        return { status: res.statusCode, contentType, body };
+        const location = res.status >= 300 && res.status < 400 && typeof res.headers.location === 'string' ? res.headers.location : undefined;
+        return { status: res.status, contentType, body, ...(location !== undefined ? { location } : {}) };
       },
       signal,
     );
   }
 
+  /**
+   * Stream a text answer line by line (memory does not grow with its size), with
+   * retries before the first line only being the caller's business (see Snapshot).
+   */
+  async streamLines(apiPath: string, request: RequestDescription, onLine: (line: string) => void, opts: SendOptions = {}): Promise<{ lines: number; bytes: number }> {
+    const res = await this.send(apiPath, request, { accept: 'text/plain, */*', ...opts });
+    if (res.status >= 300) {
+      const body = (await this.readBody(res, request)).toString('utf8');
+      throw fromHttpStatus(res.status, body, request, res.headers['retry-after'] as string | undefined);
+    }
+    const decoder = new StringDecoder('utf8');
+    let rest = '';
+    let lines = 0;
+    let bytes = 0;
+    const emit = (text: string) => {
+      lines++;
+      bytes += Buffer.byteLength(text) + 1;
+      onLine(text.endsWith('\r') ? text.slice(0, -1) : text);
+    };
+    await this.readBody(res, request, (chunk) => {
+      rest += decoder.write(chunk);
+      let i: number;
+      while ((i = rest.indexOf('\n')) >= 0) {
+        emit(rest.slice(0, i));
+        rest = rest.slice(i + 1);
+      }
+    });
+    rest += decoder.end();
+    if (rest.length > 0) emit(rest);
+    return { lines, bytes };
+  }
+
+  /** Stop plugins still running and close the pool. */
   async close(): Promise<void> {
-    if (this.agent) await (await this.agent).close().catch(() => undefined);
+    this.exec?.close();
+    if (this.dispatcherInstance) await this.dispatcherInstance.close().catch(() => undefined);
   }
 }

@@ -14,7 +14,15 @@ export type ClusterErrorKind =
   | 'throttled' // 429
   | 'server' // 5xx
   | 'timeout' // request timed out
-  | 'http'; // other status
+  | 'http' // other status
+  // added with the single transport (the older kinds keep their meaning):
+  | 'truncated' // the answer was cut off mid-body (fewer bytes than announced, or the connection closed)
+  | 'connection-reset' // the connection was reset or closed before a complete answer
+  | 'plain-http' // https:// to a port that speaks plain HTTP
+  | 'client-cert-required' // the server demands a client certificate and none was sent
+  | 'client-cert-rejected' // the server refused the client certificate that was sent
+  | 'proxy' // the proxy (proxy-url, HTTPS_PROXY) could not be used
+  | 'not-kubernetes'; // the endpoint answered, but not as a Kubernetes API server
 
 export interface RequestDescription {
   verb: string; // get, list, create, patch, delete, proxy, log
@@ -28,19 +36,22 @@ export class ClusterError extends Error {
   readonly status?: number;
   readonly request?: RequestDescription;
   readonly retryAfterMs?: number;
+  /** Structured evidence for the finding (e.g. what a non-Kubernetes endpoint answered). */
+  readonly details?: Record<string, unknown>;
 
-  constructor(kind: ClusterErrorKind, message: string, opts: { status?: number; request?: RequestDescription; retryAfterMs?: number; cause?: unknown } = {}) {
+  constructor(kind: ClusterErrorKind, message: string, opts: { status?: number; request?: RequestDescription; retryAfterMs?: number; cause?: unknown; details?: Record<string, unknown> } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'ClusterError';
     this.kind = kind;
     this.status = opts.status;
     this.request = opts.request;
     this.retryAfterMs = opts.retryAfterMs;
+    this.details = opts.details;
   }
 
-  /** Transient errors are retried: network, 429, 5xx. */
+  /** Transient errors are retried: network (unreachable, reset, cut off), 429, 5xx. */
   get transient(): boolean {
-    return this.kind === 'unreachable' || this.kind === 'throttled' || this.kind === 'server' || this.kind === 'timeout';
+    return this.kind === 'unreachable' || this.kind === 'throttled' || this.kind === 'server' || this.kind === 'timeout' || this.kind === 'truncated' || this.kind === 'connection-reset';
   }
 }
 
@@ -136,10 +147,25 @@ export function toClusterError(err: unknown, request?: RequestDescription): Clus
   if (isAbort(err)) return new ClusterError('timeout', `${what} timed out`, { request, cause: err });
   const code = errorCode(err) ?? '';
   const message = firstLine(anyErr?.message ? String(anyErr.message) : String(err));
+  if (anyErr?.name === 'ProxyError') {
+    return new ClusterError('proxy', message, { request, cause: err });
+  }
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG' || code === 'ERR_SSL_HTTP_REQUEST' || /wrong version number|packet length too long|http request/i.test(message)) {
+    return new ClusterError('plain-http', `the server answered without TLS (${code || message}): this port speaks plain HTTP, not HTTPS`, { request, cause: err });
+  }
+  if (/CERTIFICATE_REQUIRED|certificate required/i.test(code + ' ' + message)) {
+    return new ClusterError('client-cert-required', `the API server demands a client certificate (${code || message})`, { request, cause: err });
+  }
+  if (/ALERT_BAD_CERTIFICATE|ALERT_UNKNOWN_CA|ALERT_CERTIFICATE_UNKNOWN|ALERT_CERTIFICATE_EXPIRED|ALERT_ACCESS_DENIED|alert bad certificate|alert unknown ca/i.test(code + ' ' + message)) {
+    return new ClusterError('client-cert-rejected', `the API server refused the client certificate (${code || message})`, { request, cause: err });
+  }
   if (TLS_CODES.test(code) || /certificate|self.signed|SSL|TLS/i.test(message)) {
     return new ClusterError('tls', `TLS error talking to the API server (${code || message}): the kubeconfig's certificate authority does not match the server`, { request, cause: err });
   }
-  if (NETWORK_CODES.has(code) || /ECONNREFUSED|ENOTFOUND|socket hang up|fetch failed|ECONNRESET/i.test(message)) {
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE' || /socket hang up|other side closed|ECONNRESET/i.test(message)) {
+    return new ClusterError('connection-reset', `${what}: the connection was reset or closed before a complete answer (${code || message})`, { request, cause: err });
+  }
+  if (NETWORK_CODES.has(code) || /ECONNREFUSED|ENOTFOUND|fetch failed/i.test(message)) {
     return new ClusterError('unreachable', `cannot reach the API server (${code || message})`, { request, cause: err });
   }
   return new ClusterError('http', `${what} failed: ${message}`, { request, cause: err });

@@ -4,10 +4,9 @@
  * the in-flight promise). Gets return `null` for 404; every other failure throws a
  * ClusterError, which the runner turns into an `error` finding naming the request.
  */
-import { createInterface } from 'node:readline';
 import type * as k8s from '@kubernetes/client-node';
 import { Agent, request as undiciRequest } from 'undici';
-import type { KubeClient, RawResponse } from './client.js';
+import { shorten, type KubeClient, type RawResponse } from './client.js';
 import { ClusterError, toClusterError, fromHttpStatus, type RequestDescription } from './errors.js';
 
 /** A Kubernetes object as plain JSON (custom resources, anything untyped). */
@@ -79,11 +78,12 @@ export class Snapshot {
     return p;
   }
 
-  private async getOrNull<T>(request: RequestDescription, fn: () => Promise<T>): Promise<T | null> {
+  /** GET one object as plain JSON (through the run's one client); 404 gives null. */
+  private async getOrNull<T>(request: RequestDescription, apiPath: string): Promise<T | null> {
     const key = `get:${request.resource}:${request.namespace ?? ''}/${request.name ?? ''}`;
     return this.once(key, async () => {
       try {
-        return await this.client.call(request, fn);
+        return await this.client.json<T>(apiPath, request);
       } catch (err) {
         const ce = toClusterError(err, request);
         if (ce.kind === 'notfound') return null;
@@ -92,16 +92,21 @@ export class Snapshot {
     });
   }
 
-  private async listAll<T>(request: RequestDescription, opts: ListOptions, page: (cont: string | undefined) => Promise<{ items: T[]; metadata?: { _continue?: string; continue?: string } }>): Promise<T[]> {
+  /** List every page (limit 500, `continue`) of a collection path as plain JSON. */
+  private async listAll<T>(request: RequestDescription, opts: ListOptions, apiPath: string): Promise<T[]> {
     const key = `list:${request.resource}:${request.namespace ?? '*'}:${opts.labelSelector ?? ''}:${opts.fieldSelector ?? ''}`;
     return this.once(key, async () => {
       const out: T[] = [];
       let cont: string | undefined;
       do {
-        const res = await this.client.call(request, () => page(cont));
-        out.push(...(res.items ?? []));
-        const md = res.metadata as any;
-        cont = md?._continue || md?.continue || undefined;
+        const qs = new URLSearchParams();
+        if (opts.labelSelector) qs.set('labelSelector', opts.labelSelector);
+        if (opts.fieldSelector) qs.set('fieldSelector', opts.fieldSelector);
+        qs.set('limit', String(PAGE));
+        if (cont) qs.set('continue', cont);
+        const res = await this.client.json<{ items?: T[]; metadata?: { continue?: string } }>(`${apiPath}?${qs}`, request);
+        for (const item of res.items ?? []) out.push(item);
+        cont = res.metadata?.continue || undefined;
       } while (cont);
       return out;
     });
@@ -109,85 +114,160 @@ export class Snapshot {
 
   // ---- discovery -------------------------------------------------------------
 
+  /**
+   * The API server's version, once it proved to be a Kubernetes API server:
+   * GET /version must give JSON with a gitVersion and GET /api an APIVersions list
+   * (both asked at once). Redirects are never followed. Anything else throws a
+   * ClusterError of kind 'not-kubernetes' that says what the endpoint answered.
+   */
   version(): Promise<k8s.VersionInfo> {
-    return this.once('version', () => this.client.call({ verb: 'get', resource: 'version' }, () => this.client.version.getCode()));
+    return this.once('version', async () => {
+      const versionReq: RequestDescription = { verb: 'get', resource: 'version' };
+      const apiReq: RequestDescription = { verb: 'get', resource: 'api' };
+      // both at once: one round trip; the /api answer never rejects (no unhandled rejection)
+      const apiAnswer = this.client.rawGet('/api', apiReq, undefined, { serverErrors: true }).then(
+        (r) => ({ ok: true as const, r }),
+        (e: unknown) => ({ ok: false as const, e }),
+      );
+      const info = this.versionFrom(await this.client.rawGet('/version', versionReq, undefined, { serverErrors: true }));
+      const api = await apiAnswer;
+      if (!api.ok) {
+        const e = toClusterError(api.e, apiReq);
+        if (e.kind !== 'forbidden') throw e; // a 403 Status is the API server itself speaking
+      } else this.checkApiVersions(api.r);
+      return info;
+    });
+  }
+
+  private notKubernetes(what: string, path: string, r: RawResponse): ClusterError {
+    const answered: Record<string, unknown> = { path, httpStatus: r.status, contentType: shorten(r.contentType, 60) };
+    if (r.location !== undefined) answered.location = safeLocation(r.location);
+    else if (r.body) answered.body = shorten(r.body, 120);
+    return new ClusterError('not-kubernetes', `this endpoint is not a Kubernetes API server: ${this.client.server} answered GET ${path} ${what}`, { status: r.status, request: { verb: 'get', resource: path.slice(1) }, details: { answered } });
+  }
+
+  private isStatus(body: string): boolean {
+    try {
+      const o = JSON.parse(body);
+      return !!o && o.kind === 'Status' && typeof o.apiVersion === 'string';
+    } catch {
+      return false;
+    }
+  }
+
+  private describeAnswer(r: RawResponse): string {
+    if (r.status >= 300 && r.status < 400) return `with a redirect (HTTP ${r.status})${r.location !== undefined ? ` to ${safeLocation(r.location)}` : ''}`;
+    const ct = r.contentType ? shorten(r.contentType.split(';')[0]!, 40) : 'no content type';
+    const body = r.body.trim() ? `: "${shorten(r.body, 80)}"` : ' and an empty body';
+    return `with HTTP ${r.status} (${ct})${body}`;
+  }
+
+  private versionFrom(r: RawResponse): k8s.VersionInfo {
+    if (r.status < 200 || r.status >= 300) {
+      if ((r.status < 300 || r.status >= 400) && this.isStatus(r.body)) throw fromHttpStatus(r.status, r.body, { verb: 'get', resource: 'version' });
+      throw this.notKubernetes(this.describeAnswer(r), '/version', r);
+    }
+    let obj: any;
+    try {
+      obj = JSON.parse(r.body);
+    } catch {
+      throw this.notKubernetes(`${this.describeAnswer(r)}, not JSON`, '/version', r);
+    }
+    if (!obj || typeof obj !== 'object' || typeof obj.gitVersion !== 'string' || !/^v?\d+\.\d+/.test(obj.gitVersion)) {
+      throw this.notKubernetes(`with JSON that has no Kubernetes gitVersion: "${shorten(r.body, 80)}"`, '/version', r);
+    }
+    return obj as k8s.VersionInfo;
+  }
+
+  private checkApiVersions(r: RawResponse): void {
+    if (r.status >= 200 && r.status < 300) {
+      try {
+        const o = JSON.parse(r.body);
+        if (o && o.kind === 'APIVersions' && Array.isArray(o.versions)) return;
+      } catch {
+        /* reported below */
+      }
+      throw this.notKubernetes(`without an APIVersions list ${this.describeAnswer(r)}`, '/api', r);
+    }
+    if (this.isStatus(r.body)) return; // e.g. 404/403 as a Kubernetes Status: the API server itself
+    throw this.notKubernetes(this.describeAnswer(r), '/api', r);
   }
 
   // ---- core/v1 ---------------------------------------------------------------
 
   getNamespace(name: string): Promise<k8s.V1Namespace | null> {
-    return this.getOrNull({ verb: 'get', resource: 'namespaces', name }, () => this.client.core.readNamespace({ name }));
+    return this.getOrNull({ verb: 'get', resource: 'namespaces', name }, `/api/v1/namespaces/${enc(name)}`);
   }
 
   getConfigMap(namespace: string, name: string): Promise<k8s.V1ConfigMap | null> {
-    return this.getOrNull({ verb: 'get', resource: 'configmaps', namespace, name }, () => this.client.core.readNamespacedConfigMap({ namespace, name }));
+    return this.getOrNull({ verb: 'get', resource: 'configmaps', namespace, name }, `${core(namespace, 'configmaps')}/${enc(name)}`);
   }
 
   listConfigMaps(namespace: string, opts: ListOptions = {}): Promise<k8s.V1ConfigMap[]> {
-    return this.listAll({ verb: 'list', resource: 'configmaps', namespace }, opts, (cont) => this.client.core.listNamespacedConfigMap({ namespace, ...opts, limit: PAGE, _continue: cont }));
+    return this.listAll({ verb: 'list', resource: 'configmaps', namespace }, opts, core(namespace, 'configmaps'));
   }
 
   /** Secrets hold credentials: callers must never print their data. */
   getSecret(namespace: string, name: string): Promise<k8s.V1Secret | null> {
-    return this.getOrNull({ verb: 'get', resource: 'secrets', namespace, name }, () => this.client.core.readNamespacedSecret({ namespace, name }));
+    return this.getOrNull({ verb: 'get', resource: 'secrets', namespace, name }, `${core(namespace, 'secrets')}/${enc(name)}`);
   }
 
   listSecrets(namespace: string, opts: ListOptions = {}): Promise<k8s.V1Secret[]> {
-    return this.listAll({ verb: 'list', resource: 'secrets', namespace }, opts, (cont) => this.client.core.listNamespacedSecret({ namespace, ...opts, limit: PAGE, _continue: cont }));
+    return this.listAll({ verb: 'list', resource: 'secrets', namespace }, opts, core(namespace, 'secrets'));
   }
 
   getService(namespace: string, name: string): Promise<k8s.V1Service | null> {
-    return this.getOrNull({ verb: 'get', resource: 'services', namespace, name }, () => this.client.core.readNamespacedService({ namespace, name }));
+    return this.getOrNull({ verb: 'get', resource: 'services', namespace, name }, `${core(namespace, 'services')}/${enc(name)}`);
   }
 
   listServices(namespace: string, opts: ListOptions = {}): Promise<k8s.V1Service[]> {
-    return this.listAll({ verb: 'list', resource: 'services', namespace }, opts, (cont) => this.client.core.listNamespacedService({ namespace, ...opts, limit: PAGE, _continue: cont }));
+    return this.listAll({ verb: 'list', resource: 'services', namespace }, opts, core(namespace, 'services'));
   }
 
   /** Services in every namespace; always narrow with a selector. */
   listServicesAllNamespaces(opts: ListOptions): Promise<k8s.V1Service[]> {
-    return this.listAll({ verb: 'list', resource: 'services' }, opts, (cont) => this.client.core.listServiceForAllNamespaces({ ...opts, limit: PAGE, _continue: cont }));
+    return this.listAll({ verb: 'list', resource: 'services' }, opts, '/api/v1/services');
   }
 
   /** Pods of one namespace, narrowed by a label selector (nothing lists all pods of the cluster). */
   listPods(namespace: string, opts: ListOptions): Promise<k8s.V1Pod[]> {
-    return this.listAll({ verb: 'list', resource: 'pods', namespace }, opts, (cont) => this.client.core.listNamespacedPod({ namespace, ...opts, limit: PAGE, _continue: cont }));
+    return this.listAll({ verb: 'list', resource: 'pods', namespace }, opts, core(namespace, 'pods'));
   }
 
   listEvents(namespace: string, opts: ListOptions = {}): Promise<k8s.CoreV1Event[]> {
-    return this.listAll({ verb: 'list', resource: 'events', namespace }, opts, (cont) => this.client.core.listNamespacedEvent({ namespace, ...opts, limit: PAGE, _continue: cont }));
+    return this.listAll({ verb: 'list', resource: 'events', namespace }, opts, core(namespace, 'events'));
   }
 
   listNodes(opts: ListOptions = {}): Promise<k8s.V1Node[]> {
-    return this.listAll({ verb: 'list', resource: 'nodes' }, opts, (cont) => this.client.core.listNode({ ...opts, limit: PAGE, _continue: cont }));
+    return this.listAll({ verb: 'list', resource: 'nodes' }, opts, '/api/v1/nodes');
   }
 
   // ---- apps/v1 ---------------------------------------------------------------
 
   getDeployment(namespace: string, name: string): Promise<k8s.V1Deployment | null> {
-    return this.getOrNull({ verb: 'get', resource: 'deployments.apps', namespace, name }, () => this.client.apps.readNamespacedDeployment({ namespace, name }));
+    return this.getOrNull({ verb: 'get', resource: 'deployments.apps', namespace, name }, `${apps(namespace, 'deployments')}/${enc(name)}`);
   }
 
   listDeployments(namespace: string, opts: ListOptions = {}): Promise<k8s.V1Deployment[]> {
-    return this.listAll({ verb: 'list', resource: 'deployments.apps', namespace }, opts, (cont) => this.client.apps.listNamespacedDeployment({ namespace, ...opts, limit: PAGE, _continue: cont }));
+    return this.listAll({ verb: 'list', resource: 'deployments.apps', namespace }, opts, apps(namespace, 'deployments'));
   }
 
   getStatefulSet(namespace: string, name: string): Promise<k8s.V1StatefulSet | null> {
-    return this.getOrNull({ verb: 'get', resource: 'statefulsets.apps', namespace, name }, () => this.client.apps.readNamespacedStatefulSet({ namespace, name }));
+    return this.getOrNull({ verb: 'get', resource: 'statefulsets.apps', namespace, name }, `${apps(namespace, 'statefulsets')}/${enc(name)}`);
   }
 
   getDaemonSet(namespace: string, name: string): Promise<k8s.V1DaemonSet | null> {
-    return this.getOrNull({ verb: 'get', resource: 'daemonsets.apps', namespace, name }, () => this.client.apps.readNamespacedDaemonSet({ namespace, name }));
+    return this.getOrNull({ verb: 'get', resource: 'daemonsets.apps', namespace, name }, `${apps(namespace, 'daemonsets')}/${enc(name)}`);
   }
 
   listDaemonSets(namespace: string, opts: ListOptions = {}): Promise<k8s.V1DaemonSet[]> {
-    return this.listAll({ verb: 'list', resource: 'daemonsets.apps', namespace }, opts, (cont) => this.client.apps.listNamespacedDaemonSet({ namespace, ...opts, limit: PAGE, _continue: cont }));
+    return this.listAll({ verb: 'list', resource: 'daemonsets.apps', namespace }, opts, apps(namespace, 'daemonsets'));
   }
 
   // ---- CRDs and custom resources --------------------------------------------
 
   getCRD(name: string): Promise<k8s.V1CustomResourceDefinition | null> {
-    return this.getOrNull({ verb: 'get', resource: 'customresourcedefinitions.apiextensions.k8s.io', name }, () => this.client.apiext.readCustomResourceDefinition({ name }));
+    return this.getOrNull({ verb: 'get', resource: 'customresourcedefinitions.apiextensions.k8s.io', name }, `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${enc(name)}`);
   }
 
   /**
@@ -196,12 +276,9 @@ export class Snapshot {
    */
   async listCustom(group: string, version: string, plural: string, namespace?: string, opts: ListOptions = {}): Promise<KubeObject[] | null> {
     const request: RequestDescription = { verb: 'list', resource: `${plural}.${group}`, namespace };
+    const apiPath = `/apis/${enc(group)}/${enc(version)}${namespace ? `/namespaces/${enc(namespace)}` : ''}/${enc(plural)}`;
     try {
-      return await this.listAll<KubeObject>(request, opts, (cont) =>
-        (namespace
-          ? this.client.custom.listNamespacedCustomObject({ group, version, plural, namespace, ...opts, limit: PAGE, _continue: cont })
-          : this.client.custom.listClusterCustomObject({ group, version, plural, ...opts, limit: PAGE, _continue: cont })) as Promise<any>,
-      );
+      return await this.listAll<KubeObject>(request, opts, apiPath);
     } catch (err) {
       if (err instanceof ClusterError && err.kind === 'notfound') return null;
       throw err;
@@ -209,9 +286,7 @@ export class Snapshot {
   }
 
   getCustom(group: string, version: string, plural: string, namespace: string, name: string): Promise<KubeObject | null> {
-    return this.getOrNull({ verb: 'get', resource: `${plural}.${group}`, namespace, name }, () =>
-      this.client.custom.getNamespacedCustomObject({ group, version, plural, namespace, name }) as Promise<KubeObject>,
-    );
+    return this.getOrNull({ verb: 'get', resource: `${plural}.${group}`, namespace, name }, `/apis/${enc(group)}/${enc(version)}/namespaces/${enc(namespace)}/${enc(plural)}/${enc(name)}`);
   }
 
   // ---- authorization ---------------------------------------------------------
@@ -220,15 +295,14 @@ export class Snapshot {
   canI(verb: string, resource: string, opts: { group?: string; namespace?: string; subresource?: string; name?: string } = {}): Promise<{ allowed: boolean; reason?: string }> {
     const key = `ssar:${verb}:${opts.group ?? ''}/${resource}/${opts.subresource ?? ''}:${opts.namespace ?? ''}:${opts.name ?? ''}`;
     return this.once(key, async () => {
-      const res = await this.client.call({ verb: 'create', resource: 'selfsubjectaccessreviews.authorization.k8s.io' }, () =>
-        this.client.authz.createSelfSubjectAccessReview({
-          body: {
-            apiVersion: 'authorization.k8s.io/v1',
-            kind: 'SelfSubjectAccessReview',
-            spec: { resourceAttributes: { verb, resource, group: opts.group ?? '', namespace: opts.namespace, subresource: opts.subresource, name: opts.name } },
-          },
-        }),
-      );
+      const resourceAttributes: Record<string, string> = { verb, resource, group: opts.group ?? '' };
+      if (opts.namespace) resourceAttributes.namespace = opts.namespace;
+      if (opts.subresource) resourceAttributes.subresource = opts.subresource;
+      if (opts.name) resourceAttributes.name = opts.name;
+      const res = await this.client.json<{ status?: { allowed?: boolean; reason?: string } }>('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { verb: 'create', resource: 'selfsubjectaccessreviews.authorization.k8s.io' }, {
+        method: 'POST',
+        body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes } },
+      });
       return { allowed: !!res.status?.allowed, reason: res.status?.reason };
     });
   }
@@ -253,38 +327,22 @@ export class Snapshot {
   scanLog<T>(scannerKey: string, namespace: string, pod: string, opts: LogOptions, makeScanner: () => LineScanner<T>, signal?: AbortSignal): Promise<LogScan<T>> {
     const key = `log:${scannerKey}:${namespace}/${pod}:${opts.container ?? ''}:${opts.sinceSeconds ?? ''}:${opts.tailLines ?? ''}:${opts.previous ? 'previous' : ''}`;
     const request: RequestDescription = { verb: 'get', resource: 'pods/log', namespace, name: pod };
+    const qs = new URLSearchParams();
+    if (opts.container) qs.set('container', opts.container);
+    if (opts.sinceSeconds) qs.set('sinceSeconds', String(Math.floor(opts.sinceSeconds)));
+    if (opts.tailLines) qs.set('tailLines', String(opts.tailLines));
+    if (opts.previous) qs.set('previous', 'true');
+    const apiPath = `/api/v1/namespaces/${enc(namespace)}/pods/${enc(pod)}/log?${qs}`;
     return this.once(key, () =>
       this.client.call(
         request,
         async () => {
-          this.client.requestCount++;
-          const qs = new URLSearchParams();
-          if (opts.container) qs.set('container', opts.container);
-          if (opts.sinceSeconds) qs.set('sinceSeconds', String(Math.floor(opts.sinceSeconds)));
-          if (opts.tailLines) qs.set('tailLines', String(opts.tailLines));
-          if (opts.previous) qs.set('previous', 'true');
-          const apiPath = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log?${qs}`;
-          const { agent, headers } = await this.client.transport();
-          const timeout = AbortSignal.timeout(Math.max(this.client.requestTimeoutMs, 30_000));
-          const res = await undiciRequest(this.client.server.replace(/\/+$/, '') + apiPath, {
-            method: 'GET',
-            dispatcher: agent,
-            headers: { ...headers, accept: 'text/plain, */*' },
-            signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-          });
-          if (res.statusCode >= 300) {
-            const body = await res.body.text();
-            throw fromHttpStatus(res.statusCode, body, request, res.headers['retry-after'] as string | undefined);
-          }
+          // a retry starts a fresh scanner: lines of a cut-off attempt are not counted twice
           const scanner = makeScanner();
-          let lines = 0;
-          let bytes = 0;
-          const rl = createInterface({ input: res.body, crlfDelay: Infinity });
-          for await (const line of rl) {
-            lines++;
-            bytes += line.length + 1;
-            scanner.line(line);
-          }
+          const { lines, bytes } = await this.client.streamLines(apiPath, request, (line) => scanner.line(line), {
+            signal,
+            timeoutMs: Math.max(this.client.requestTimeoutMs, 30_000),
+          });
           return { result: scanner.result(), lines, bytes };
         },
         signal,
@@ -329,7 +387,7 @@ export class Snapshot {
               ? 'refused'
               : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
                 ? 'dns'
-                : ce.kind === 'tls'
+                : ce.kind === 'tls' || ce.kind === 'plain-http' || ce.kind === 'client-cert-required' || ce.kind === 'client-cert-rejected'
                   ? 'tls'
                   : 'network';
         return { outcome, errorCode: code, elapsedMs: Date.now() - started };
@@ -342,5 +400,26 @@ export class Snapshot {
   async close(): Promise<void> {
     await this.insecureAgent?.destroy().catch(() => undefined);
     await this.client.close();
+  }
+}
+
+const enc = encodeURIComponent;
+
+function core(namespace: string, plural: string): string {
+  return `/api/v1/namespaces/${enc(namespace)}/${plural}`;
+}
+
+function apps(namespace: string, plural: string): string {
+  return `/apis/apps/v1/namespaces/${enc(namespace)}/${plural}`;
+}
+
+/** A redirect target without credentials, query or fragment (SSO state tokens), sanitised and shortened. */
+export function safeLocation(location: string): string {
+  try {
+    const u = new URL(location, 'http://relative.invalid');
+    const text = u.origin === 'http://relative.invalid' ? u.pathname : `${u.protocol}//${u.host}${u.pathname}`;
+    return shorten(text + (u.search ? '?…' : ''), 120);
+  } catch {
+    return shorten(location.split('?')[0]!, 120);
   }
 }

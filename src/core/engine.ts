@@ -37,6 +37,9 @@ export interface DoctorRun {
   report: Report;
   /** HTTP requests the run made (including retries). */
   requestCount: number;
+  /** New connections to the API server and TLS handshakes with it (one pool per run: ideally 1). */
+  connections: number;
+  tlsHandshakes: number;
 }
 
 export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorRun> {
@@ -52,6 +55,7 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorRun> {
     poolLowThreshold: opts.poolLowThreshold ?? DEFAULT_RUN_OPTIONS.poolLowThreshold,
     chainApi: opts.chainApi,
   };
+  // the whole kubeconfig entry is resolved here (files, PEM, proxy): local problems are ConfigErrors
   const client = new KubeClient(kc, {
     requestTimeoutMs: opts.requestTimeoutMs ?? Math.min(options.timeoutMs, 10_000),
     retries: opts.retries,
@@ -62,6 +66,9 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorRun> {
   const started = Date.now();
   const startedAt = new Date(started).toISOString();
   try {
+    // credentials (exec/auth-provider plugins) are fetched once before any check: a plugin
+    // that fails, hangs or prints garbage is a configuration error (exit 2), not a server problem
+    await client.prepare();
     const results = await runChecks(checks, snapshot, options, opts.hooks);
     const summary = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
     for (const r of results) summary[r.status]++;
@@ -77,7 +84,7 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorRun> {
       diagnosis: diagnose(results),
       checks: results,
     };
-    return { report, requestCount: client.requestCount };
+    return { report, requestCount: client.requestCount, connections: client.counters.connections, tlsHandshakes: client.counters.tlsHandshakes };
   } finally {
     await snapshot.close();
   }
