@@ -16,6 +16,8 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { StringDecoder } from 'node:string_decoder';
+import net from 'node:net';
+import tls from 'node:tls';
 import { request as undiciRequest, type Dispatcher } from 'undici';
 import pRetry, { AbortError } from 'p-retry';
 import { ClusterError, toClusterError, fromHttpStatus, describeRequest, type RequestDescription } from './errors.js';
@@ -303,7 +305,7 @@ export class KubeClient {
   }
 
   /** Transport errors in plain words: a proxy, a TLS peer demanding or refusing a client certificate. */
-  private mapError(err: unknown, request: RequestDescription): ClusterError {
+  mapError(err: unknown, request: RequestDescription): ClusterError {
     const ce = toClusterError(err, request);
     if (ce.kind === 'client-cert-required' && this.tlsMaterial.cert) {
       return new ClusterError('client-cert-rejected', ce.message.replace('demands a client certificate', 'refused the client certificate'), { request, cause: err });
@@ -312,6 +314,49 @@ export class KubeClient {
       return new ClusterError('client-cert-required', `the API server closed the TLS handshake: it probably demands a client certificate (${shorten(String((err as Error).message), 80)})`, { request, cause: err });
     }
     return ce;
+  }
+
+  /**
+   * A connection closed during or right after the TLS handshake hides why: undici
+   * may report the peer's close before its TLS alert. One diagnostic connection with
+   * the same TLS material reads the alert (a client certificate demanded or refused,
+   * plain HTTP on the port). Used only after such a failure of the first request.
+   */
+  async explainReset(original: ClusterError): Promise<ClusterError> {
+    if (this.base.protocol !== 'https:' || this.proxy) return original;
+    const m = this.tlsMaterial;
+    const host = this.base.hostname.replace(/^\[|\]$/g, '');
+    const found = await new Promise<ClusterError | undefined>((resolve) => {
+      this.counters.connections++;
+      const sock = tls.connect(
+        {
+          host,
+          port: Number(this.base.port) || 443,
+          ...(m.ca ? { ca: m.ca } : {}),
+          ...(m.cert ? { cert: m.cert, key: m.key } : {}),
+          ...(m.servername ? { servername: m.servername } : net.isIP(host) ? {} : { servername: host }),
+          rejectUnauthorized: m.rejectUnauthorized,
+          ALPNProtocols: ['http/1.1'],
+        },
+        () => {
+          this.counters.tlsHandshakes++;
+          sock.write(`GET /version HTTP/1.1\r\nhost: ${this.base.host}\r\nconnection: close\r\n\r\n`);
+        },
+      );
+      const timer = setTimeout(() => finish(undefined), 3_000);
+      const finish = (e: ClusterError | undefined) => {
+        clearTimeout(timer);
+        sock.destroy();
+        resolve(e);
+      };
+      sock.once('error', (err) => {
+        const ce = this.mapError(err, original.request ?? { verb: 'get', resource: 'version' });
+        finish(ce.kind === 'client-cert-required' || ce.kind === 'client-cert-rejected' || ce.kind === 'plain-http' || ce.kind === 'tls' ? ce : undefined);
+      });
+      sock.once('data', () => finish(undefined));
+      sock.once('close', () => finish(undefined));
+    });
+    return found ?? original;
   }
 
   /**

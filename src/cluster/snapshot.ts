@@ -129,7 +129,15 @@ export class Snapshot {
         (r) => ({ ok: true as const, r }),
         (e: unknown) => ({ ok: false as const, e }),
       );
-      const info = this.versionFrom(await this.client.rawGet('/version', versionReq, undefined, { serverErrors: true }));
+      let answer: RawResponse;
+      try {
+        answer = await this.client.rawGet('/version', versionReq, undefined, { serverErrors: true });
+      } catch (err) {
+        // a close during the handshake may hide a TLS alert (client certificate demanded or refused)
+        if (err instanceof ClusterError && err.kind === 'connection-reset') throw await this.client.explainReset(err);
+        throw err;
+      }
+      const info = this.versionFrom(answer);
       const api = await apiAnswer;
       if (!api.ok) {
         const e = toClusterError(api.e, apiReq);
