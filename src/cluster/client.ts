@@ -472,9 +472,9 @@ export class KubeClient {
     return { lines, bytes };
   }
 
-  /** Stop plugins still running and close the pool. */
+  /** Stop plugins still running and close the pool (a request still hanging after the run is cut, not awaited). */
   async close(): Promise<void> {
     this.exec?.close();
-    if (this.dispatcherInstance) await this.dispatcherInstance.close().catch(() => undefined);
+    if (this.dispatcherInstance) await this.dispatcherInstance.destroy().catch(() => undefined);
   }
 }
