@@ -447,3 +447,69 @@ test('a body cut off mid-stream is reported at once as truncated or reset (reads
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+// ---- one pool, few handshakes ----------------------------------------------------
+
+test('one pool per run: an HTTP/2 API server gets one connection and one TLS handshake for many concurrent requests', async () => {
+  const dir = await tempDir();
+  const certs = await generateCerts(dir);
+  const { createSecureServer } = await import('node:http2');
+  let sessions = 0;
+  const server = createSecureServer({ cert: certs.serverCert, key: certs.serverKey, allowHTTP1: true }, (req, res) => {
+    res.setHeader('content-type', 'application/json');
+    if (req.url === '/version') return res.end(JSON.stringify({ major: '1', minor: '30', gitVersion: 'v1.30.0' }));
+    if (req.url === '/api') return res.end(JSON.stringify({ kind: 'APIVersions', versions: ['v1'] }));
+    res.end(JSON.stringify({ kind: 'ConfigMapList', metadata: {}, items: [{ metadata: { name: String(req.url) } }] }));
+  });
+  server.on('session', () => sessions++);
+  const port = await listen(server as unknown as net.Server);
+  try {
+    const file = path.join(dir, 'config');
+    await writeFile(file, kubeconfig({ server: `https://127.0.0.1:${port}`, 'certificate-authority-data': Buffer.from(certs.caCert).toString('base64') }));
+    const client = new KubeClient(loadKubeConfig({ kubeconfig: file }), { requestTimeoutMs: 30_000 });
+    const snap = new Snapshot(client);
+    try {
+      await snap.version();
+      const lists = await Promise.all(Array.from({ length: 30 }, (_, i) => snap.listConfigMaps(`ns-${i}`)));
+      assert.equal(lists.length, 30);
+      assert.equal(client.requestCount, 32);
+      assert.equal(client.counters.tlsHandshakes, 1);
+      assert.equal(sessions, 1);
+    } finally {
+      await snap.close();
+    }
+  } finally {
+    await close(server as unknown as net.Server);
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('an HTTP/1.1 API server: connections are kept alive and reused (far fewer handshakes than requests)', async () => {
+  await withSim('healthy-helm', async (sim) => {
+    const run = await runDoctor({ kubeconfig: sim.kubeconfigPath, providerUrl: sim.providerUrl, timeoutMs: 10_000, minBackoffMs: 10 });
+    assert.equal(run.report.summary.healthy, true);
+    assert.equal(sim.requests.length, run.requestCount);
+    assert.ok(run.tlsHandshakes >= 1 && run.tlsHandshakes <= 11, `${run.tlsHandshakes} handshakes for ${run.requestCount} requests`);
+  });
+});
+
+test('insecure-skip-tls-verify skips verification; without it and without the CA the TLS error is named', async () => {
+  const dir = await tempDir();
+  try {
+    await withSim('healthy-helm', async (sim) => {
+      const kc = parse(await readFile(sim.kubeconfigPath, 'utf8'));
+      delete kc.clusters[0].cluster['certificate-authority-data'];
+      const noCa = path.join(dir, 'no-ca');
+      await writeFile(noCa, stringify(kc));
+      const r1 = await runDoctor({ kubeconfig: noCa, only: ['cluster.api'], timeoutMs: 8_000, minBackoffMs: 10 });
+      assert.equal((result(r1.report, 'cluster.api').details as any).reason, 'tls');
+      kc.clusters[0].cluster['insecure-skip-tls-verify'] = true;
+      const skip = path.join(dir, 'skip');
+      await writeFile(skip, stringify(kc));
+      const r2 = await runDoctor({ kubeconfig: skip, only: ['cluster.api'], timeoutMs: 8_000, minBackoffMs: 10 });
+      assert.equal(result(r2.report, 'cluster.api').status, 'pass', result(r2.report, 'cluster.api').message);
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
