@@ -100,6 +100,23 @@ for (const [name, handler] of Object.entries(NOT_KUBERNETES)) {
   });
 }
 
+test('cluster.api: {} over HTTPS (a verified certificate) is not a Kubernetes API server either', async () => {
+  const dir = await tempDir();
+  const certs = await generateCerts(dir);
+  const server = https.createServer({ cert: certs.serverCert, key: certs.serverKey }, NOT_KUBERNETES['{} for every path']!);
+  const port = await listen(server);
+  try {
+    const file = path.join(dir, 'config');
+    await writeFile(file, kubeconfig({ server: `https://127.0.0.1:${port}`, 'certificate-authority-data': Buffer.from(certs.caCert).toString('base64') }));
+    const { report } = await runDoctor({ kubeconfig: file, timeoutMs: 8_000, minBackoffMs: 10 });
+    assertOnlyNotKubernetes(report);
+    assert.match(result(report, 'cluster.api').message, /no Kubernetes gitVersion/);
+  } finally {
+    await close(server);
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('every check depends on cluster.api, directly or through other checks', () => {
   const byId = new Map(registry.map((c) => [c.id, c]));
   const reaches = (id: string, seen = new Set<string>()): boolean => {
