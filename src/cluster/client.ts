@@ -293,6 +293,10 @@ export class KubeClient {
     try {
       const res = await undiciRequest(this.baseText + apiPath, {
         method: opts.method ?? 'GET',
+        // every request of the doctor is a read (the only POST is a SelfSubjectAccessReview, which
+        // changes nothing): marked idempotent, undici multiplexes it on HTTP/2 instead of waiting
+        // for every other request in flight
+        idempotent: true,
         dispatcher: this.dispatcher,
         headers,
         body,
