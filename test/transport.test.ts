@@ -530,3 +530,40 @@ test('insecure-skip-tls-verify skips verification; without it and without the CA
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('credentials on every request: basic auth, token-file, impersonation', async () => {
+  const dir = await tempDir();
+  const seen: { auth?: string; imp?: string }[] = [];
+  const server = http.createServer((req, res) => {
+    seen.push({ auth: req.headers.authorization, imp: req.headers['impersonate-user'] as string | undefined });
+    res.setHeader('content-type', 'application/json');
+    if (req.url === '/version') return res.end(JSON.stringify({ major: '1', minor: '30', gitVersion: 'v1.30.0' }));
+    if (req.url === '/api') return res.end(JSON.stringify({ kind: 'APIVersions', versions: ['v1'] }));
+    res.statusCode = 404;
+    res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', code: 404, reason: 'NotFound', message: 'not found' }));
+  });
+  const port = await listen(server);
+  try {
+    await writeFile(path.join(dir, 'token'), 'file-token');
+    const users: [Record<string, unknown>, string, string?][] = [
+      [{ username: 'alice', password: 's3cret' }, 'Basic ' + Buffer.from('alice:s3cret').toString('base64')],
+      [{ 'token-file': path.join(dir, 'token') }, 'Bearer file-token'],
+      [{ token: 'abc', as: 'bob' }, 'Bearer abc', 'bob'],
+    ];
+    for (const [user, auth, imp] of users) {
+      seen.length = 0;
+      const file = path.join(dir, 'config');
+      await writeFile(file, kubeconfig({ server: `http://127.0.0.1:${port}` }, user));
+      const { report } = await runDoctor({ kubeconfig: file, only: ['cluster.api'], timeoutMs: 8_000, minBackoffMs: 10 });
+      assert.equal(result(report, 'cluster.api').status, 'pass', result(report, 'cluster.api').message);
+      assert.ok(seen.length >= 2);
+      for (const s of seen) {
+        assert.equal(s.auth, auth);
+        assert.equal(s.imp, imp);
+      }
+    }
+  } finally {
+    await close(server);
+    await rm(dir, { recursive: true, force: true });
+  }
+});
