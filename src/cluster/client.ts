@@ -196,11 +196,6 @@ export class KubeClient {
     return this.kc.getCurrentContext();
   }
 
-  /** The proxy requests go through, if any (for messages). */
-  get proxyDescription(): string | undefined {
-    return this.proxy ? `${this.proxy.url.protocol}//${this.proxy.url.host} (${this.proxy.source})` : undefined;
-  }
-
   /**
    * Resolve the credentials once before any check runs: a failing, missing, hanging
    * or garbage-printing exec plugin (or auth-provider) is a ConfigError here, so the

@@ -15,8 +15,18 @@
  *   used through CONNECT for every target.
  *
  * Local problems (an unreadable file, a bad PEM, a key that does not match its
- * certificate, `server:` that is not a URL, a failing plugin) are ConfigErrors
- * that name the kubeconfig entry; they are found before the first request.
+ * certificate, `server:` that is not a URL, an unsupported proxy scheme, a failing,
+ * missing, hanging or garbage-printing plugin) are ConfigErrors that name the
+ * kubeconfig entry. They are all found before the first request: files, PEM and
+ * proxy when the client is built, plugins by KubeClient.prepare(), which runDoctor
+ * awaits before any check. What only the network can tell (plain HTTP on an
+ * https:// port, a client certificate demanded or refused, a CA mismatch, a proxy
+ * refusing) is a ClusterError that cluster.api reports.
+ *
+ * Not done: an HTTP(S) proxy is always used through CONNECT (also for http://
+ * servers); an exec plugin's own child processes are not tracked (the plugin is
+ * killed, not its process group); a rejected exec credential (401) is not
+ * refreshed within the run.
  */
 import { readFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
