@@ -312,8 +312,9 @@ describe('sim serve', () => {
     }
   });
 
-  test('binary: Ctrl-C (SIGINT) removes the temporary folder with the simulator\'s private keys', async () => {
-    const child = spawn(process.execPath, [bin, 'sim', 'serve', '--scenario', 'healthy-helm'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  test('binary: Ctrl-C (SIGINT) removes the temporary folder with the simulator\'s private keys (and no openssl on PATH)', async () => {
+    // an empty PATH: the simulator makes its certificates in-process, it needs no `openssl` binary
+    const child = spawn(process.execPath, [bin, 'sim', 'serve', '--scenario', 'healthy-helm'], { env: { ...process.env, PATH: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const ready = JSON.parse(await firstLine(child));
     const folder = path.dirname(ready.kubeconfig);
