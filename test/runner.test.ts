@@ -98,6 +98,21 @@ describe('runner', () => {
     assert.match(res[0].message, /3600s budget/);
   });
 
+  test('a per-check budget overrides timeoutMs for that check only, and the check sees it (fake clock)', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const seen = new Map<string, number>();
+    const hang = (id: string) => (ctx: Parameters<Check['run']>[0]) => (seen.set(id, ctx.options.timeoutMs), new Promise<Finding>(() => {}));
+    const running = runChecks([mk('short', hang('short')), mk('long', hang('long'))], snap, { ...opts, timeoutMs: 8_000, checkTimeoutsMs: { short: 3_000 } });
+    await flush();
+    t.mock.timers.tick(3_000);
+    await flush();
+    t.mock.timers.tick(5_000);
+    const res = await running;
+    assert.deepEqual(Object.fromEntries(seen), { short: 3_000, long: 8_000 });
+    assert.match(res[0].message, /within its 3s budget/);
+    assert.match(res[1].message, /within its 8s budget/);
+  });
+
   test('a throw becomes error; a ClusterError keeps its plain message and reason', async () => {
     const res = await runChecks(
       [

@@ -86,13 +86,15 @@ export async function runChecks(checks: readonly Check[], cluster: Snapshot, opt
     } else {
       hooks.onStart?.(check);
       const controller = new AbortController();
-      const ctx: CheckContext = { cluster, options, signal: controller.signal, upstream: new Map(upstream.map((u) => [u.id, u])) };
+      const budgetMs = options.checkTimeoutsMs?.[check.id] ?? options.timeoutMs;
+      const checkOptions = budgetMs === options.timeoutMs ? options : { ...options, timeoutMs: budgetMs };
+      const ctx: CheckContext = { cluster, options: checkOptions, signal: controller.signal, upstream: new Map(upstream.map((u) => [u.id, u])) };
       let timer: NodeJS.Timeout | undefined;
       const budget = new Promise<Finding>((resolve) => {
         timer = setTimeout(() => {
           controller.abort(new Error('budget exceeded'));
-          resolve(budgetExceeded(options.timeoutMs));
-        }, options.timeoutMs);
+          resolve(budgetExceeded(budgetMs));
+        }, budgetMs);
       });
       try {
         finding = await Promise.race([
