@@ -24,15 +24,57 @@ function processIO(): CliIO {
   };
 }
 
+/**
+ * The plain forms of the light commands, answered without loading the parser (yargs costs
+ * more start-up than the command itself): `--version`, `list`, `list -o json`, `explain ID`.
+ * Anything else, including any extra flag, goes through yargs as usual.
+ */
+async function fastPath(argv: string[], ctx: CommandContext): Promise<boolean> {
+  const [cmd, ...rest] = argv;
+  if (cmd === '--version' && rest.length === 0) {
+    ctx.io.stdout(`${TOOL_VERSION}\n`);
+    return true;
+  }
+  if (cmd === 'list') {
+    const output = rest.length === 0 ? 'table' : ['-o=json', '--output=json'].includes(rest.join('=')) ? 'json' : ['-o=table', '--output=table'].includes(rest.join('=')) ? 'table' : undefined;
+    if (rest.length > 2 || !output) return false;
+    const { runList } = await import('./commands/list.js');
+    await runList(ctx, output);
+    return true;
+  }
+  if (cmd === 'explain' && rest.length === 1 && /^[a-z][a-z0-9.-]*$/.test(rest[0]!)) {
+    const { runExplain } = await import('./commands/explain.js');
+    await runExplain(ctx, rest[0]!);
+    return true;
+  }
+  return false;
+}
+
 export async function main(argv: string[], ioIn: Partial<CliIO> = {}): Promise<number> {
   const io: CliIO = { ...processIO(), ...ioIn };
-  // the fastest path: nothing to parse
-  if (argv.length === 1 && argv[0] === '--version') {
-    io.stdout(`${TOOL_VERSION}\n`);
-    return 0;
-  }
   let exitCode = 0;
   const ctx: CommandContext = { io, setExitCode: (c) => (exitCode = c) };
+  try {
+    if (await fastPath(argv, ctx)) return exitCode;
+    return await parseAndRun(argv, ctx, () => exitCode);
+  } catch (err) {
+    return reportError(io, err);
+  }
+}
+
+function reportError(io: CliIO, err: unknown): number {
+  if (isExit2Error(err)) {
+    io.stderr(`${TOOL_NAME}: ${sanitizeLine(err.message)}\n`);
+    if (err.name === 'UsageError' && !/unknown check|scenario|duration|URL|timeout|state|threshold|demo:/.test(err.message)) io.stderr(`Run \`${TOOL_NAME} --help\` for usage.\n`);
+    return 2;
+  }
+  io.stderr(`${TOOL_NAME}: internal error: ${sanitizeLine(err instanceof Error ? err.message : String(err))}\n`);
+  if (io.env.AKASH_IP_DOCTOR_DEBUG && err instanceof Error) io.stderr(`${err.stack}\n`);
+  return 1;
+}
+
+async function parseAndRun(argv: string[], ctx: CommandContext, exitCode: () => number): Promise<number> {
+  const { io } = ctx;
   const [{ default: yargs }, { checkCommand }, { listCommand }, { explainCommand }, { demoCommand }, { simCommand }] = await Promise.all([
     import('yargs'),
     import('./commands/check.js'),
@@ -63,24 +105,13 @@ export async function main(argv: string[], ioIn: Partial<CliIO> = {}): Promise<n
       throw err ?? new UsageError(msg);
     });
 
-  try {
-    // help, version and completion text come back as `output` instead of being printed
-    let output = '';
-    await parser.parseAsync(argv, {}, (_err, _argv, out) => {
-      output = out;
-    });
-    if (output) io.stdout(output.endsWith('\n') ? output : output + '\n');
-    return exitCode;
-  } catch (err) {
-    if (isExit2Error(err)) {
-      io.stderr(`${TOOL_NAME}: ${sanitizeLine(err.message)}\n`);
-      if (err.name === 'UsageError' && !/unknown check|scenario|duration|URL|timeout|state|threshold|demo:/.test(err.message)) io.stderr(`Run \`${TOOL_NAME} --help\` for usage.\n`);
-      return 2;
-    }
-    io.stderr(`${TOOL_NAME}: internal error: ${sanitizeLine(err instanceof Error ? err.message : String(err))}\n`);
-    if (io.env.AKASH_IP_DOCTOR_DEBUG && err instanceof Error) io.stderr(`${err.stack}\n`);
-    return 1;
-  }
+  // help, version and completion text come back as `output` instead of being printed
+  let output = '';
+  await parser.parseAsync(argv, {}, (_err, _argv, out) => {
+    output = out;
+  });
+  if (output) io.stdout(output.endsWith('\n') ? output : output + '\n');
+  return exitCode();
 }
 
 /** The binary: real streams, then exit once stdout has drained. */

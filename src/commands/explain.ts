@@ -9,11 +9,13 @@ export function explainCommand(ctx: CommandContext): CommandModule {
     command: 'explain <id>',
     describe: 'Explain a check: what it looks at, why it matters, how to fix it',
     builder: (y: Argv) => y.positional('id', { type: 'string', demandOption: true, describe: 'Check id (see `list`)' }),
-    handler: async (a) => {
-      const [{ findCheck }, { renderCheckDoc }] = await Promise.all([import('../checks/index.js'), import('../report/docs.js')]);
-      const check = findCheck(String(a.id));
-      if (!check) throw new UsageError(`unknown check "${sanitizeLine(String(a.id))}" (see \`${TOOL_NAME} list\`)`);
-      ctx.io.stdout(renderCheckDoc(check));
-    },
+    handler: (a) => runExplain(ctx, String(a.id)),
   };
+}
+
+export async function runExplain(ctx: CommandContext, id: string): Promise<void> {
+  const [{ findCheck }, { renderCheckDoc }] = await Promise.all([import('../checks/index.js'), import('../report/docs.js')]);
+  const check = findCheck(id);
+  if (!check) throw new UsageError(`unknown check "${sanitizeLine(id)}" (see \`${TOOL_NAME} list\`)`);
+  ctx.io.stdout(renderCheckDoc(check));
 }
