@@ -29,15 +29,19 @@ export interface ScenarioRun extends DoctorRun {
  */
 export const HANGING_STATUS_BUDGET_MS = 3_000;
 
+/** Per-check budget of a test run unless it says otherwise: generous, real work must never hit it. */
+export const DEFAULT_TEST_BUDGET_MS = 10_000;
+
 /** Run the doctor against a fresh sim of `scenario` (closed afterwards). */
 export async function runScenario(scenario: string | SimState, opts: DoctorOptions = {}, faults?: Partial<Faults>): Promise<ScenarioRun> {
   const state = typeof scenario === 'string' ? await loadScenario(scenario) : scenario;
   const hangingStatus = state.behaviour.providerStatus?.mode === 'hang';
-  const checkTimeoutsMs = opts.checkTimeoutsMs ?? (hangingStatus ? { 'provider.status-endpoint': HANGING_STATUS_BUDGET_MS } : undefined);
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TEST_BUDGET_MS;
+  const checkTimeoutsMs = opts.checkTimeoutsMs ?? (hangingStatus ? { 'provider.status-endpoint': Math.min(HANGING_STATUS_BUDGET_MS, timeoutMs) } : undefined);
   return withSim(
     state,
     async (sim) => {
-      const run = await runDoctor({ kubeconfig: sim.kubeconfigPath, providerUrl: sim.providerUrl, timeoutMs: 10_000, minBackoffMs: 10, ...opts, checkTimeoutsMs });
+      const run = await runDoctor({ kubeconfig: sim.kubeconfigPath, providerUrl: sim.providerUrl, minBackoffMs: 10, ...opts, timeoutMs, checkTimeoutsMs });
       return { ...run, sim };
     },
     faults,
