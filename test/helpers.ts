@@ -30,7 +30,7 @@ export interface ScenarioRun extends DoctorRun {
 export const HANGING_STATUS_BUDGET_MS = 3_000;
 
 /** Per-check budget of a test run unless it says otherwise: generous, real work must never hit it. */
-export const DEFAULT_TEST_BUDGET_MS = 10_000;
+export const DEFAULT_TEST_BUDGET_MS = 30_000;
 
 /** Run the doctor against a fresh sim of `scenario` (closed afterwards). */
 export async function runScenario(scenario: string | SimState, opts: DoctorOptions = {}, faults?: Partial<Faults>): Promise<ScenarioRun> {
