@@ -17,8 +17,9 @@ if (files.length === 0) {
   console.error('no test files found in dist/test');
   process.exit(1);
 }
-// a per-test timeout turns a hang into a failure (it is no performance threshold)
-const args = ['--test', '--test-reporter=spec', '--test-concurrency=2', '--test-timeout=180000', ...files.map((f) => path.join(dir, f))];
+// a per-test (and per-file) timeout turns a hang into a failure; it is no performance threshold,
+// so it is far above what a file takes even under `npm run test:stress`
+const args = ['--test', '--test-reporter=spec', '--test-concurrency=2', '--test-timeout=600000', ...files.map((f) => path.join(dir, f))];
 const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
 let tail = '';
 child.stdout.on('data', (d) => {

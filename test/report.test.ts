@@ -61,6 +61,46 @@ describe('redaction', () => {
   });
 });
 
+describe('characters a terminal acts on', () => {
+  const nasty = 'a\u009b2Jb \u202eevil\u202c \u2066iso\u2069 \u007f \u0085 \u2028';
+
+  test('JSON escapes raw C1 controls (U+009B CSI), DEL and bidi overrides; parsing gives the values back', () => {
+    const out = renderJson(report(nasty, { details: { podName: nasty, lines: [nasty] }, hint: nasty }));
+    assert.ok(!/[\u007f-\u009f\u202a-\u202e\u2066-\u2069\u2028\u2029]/.test(out), JSON.stringify(out));
+    assert.ok(out.includes('\\u009b') && out.includes('\\u202e') && out.includes('\\u2066'), 'escaped, not dropped');
+    const doc = JSON.parse(out);
+    assert.equal(doc.checks[0].message, nasty);
+    assert.equal(doc.checks[0].details.podName, nasty);
+    assert.equal(doc.checks[0].hint, nasty);
+  });
+
+  test('the table strips the same characters', () => {
+    const out = renderTable(report(nasty, { details: { podName: nasty } }), { color: false, verbose: true });
+    assert.ok(!/[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(out), JSON.stringify(out));
+    assert.match(out, /evil/);
+  });
+});
+
+describe('--verbose', () => {
+  const passing = (details?: Record<string, unknown>): Report => {
+    const r = report('all good', { status: 'pass', hint: undefined, remedy: undefined, details });
+    return { ...r, summary: { ...r.summary, pass: 1, fail: 0, healthy: true }, diagnosis: [] };
+  };
+
+  test('passing checks get their evidence line only with --verbose; secrets stay redacted', () => {
+    const rep = passing({ reason: 'ok', version: 'v0.14.8', pools: ['default', 'spare'], values: { keysecret: 'S3CRET' } });
+    const plain = renderTable(rep, { color: false, width: 160 });
+    assert.ok(!plain.includes('evidence:'), plain);
+    const verbose = renderTable(rep, { color: false, width: 160, verbose: true });
+    assert.match(verbose, /evidence: reason=ok version=v0\.14\.8 pools=\[default,spare\]/);
+    assert.ok(!verbose.includes('S3CRET'), verbose);
+  });
+
+  test('a check without details gets no empty evidence line', () => {
+    assert.ok(!renderTable(passing(), { color: false, verbose: true }).includes('evidence:'));
+  });
+});
+
 describe('cluster error messages', () => {
   test('multi-line messages from the cluster become one line', async () => {
     const { toClusterError, fromHttpStatus } = await import('../src/cluster/errors.js');

@@ -8,12 +8,15 @@ import type { Check, Finding } from '../src/core/types.js';
 import type { Snapshot } from '../src/cluster/snapshot.js';
 
 const snap = {} as Snapshot;
-const opts = { ...DEFAULT_RUN_OPTIONS, timeoutMs: 200 };
+// a generous budget: no test here depends on how fast the machine is (budgets are tested with a fake clock)
+const opts = { ...DEFAULT_RUN_OPTIONS, timeoutMs: 30_000 };
 const doc = { what: 'w', why: 'y', fix: 'f' };
 
 function mk(id: string, run: Check['run'], dependsOn: string[] = []): Check {
   return { id, title: id, category: 'cluster', dependsOn, doc, run };
 }
+/** Let pending promise callbacks run (setImmediate is not faked). */
+const flush = () => new Promise<void>((r) => setImmediate(r));
 const finding = (status: Finding['status']) => async (): Promise<Finding> => ({ status, message: status });
 
 describe('runner', () => {
@@ -46,23 +49,68 @@ describe('runner', () => {
     assert.match(res[5].message, /s was skipped/);
   });
 
-  test('a check over its budget becomes error and its signal is aborted', async () => {
+  test('a check over its budget becomes error and its signal is aborted (fake clock)', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
     let aborted = false;
-    const res = await runChecks(
+    const running = runChecks(
       [
+        // hangs until aborted, then answers too late to count
         mk('slow', (ctx) => new Promise<Finding>((resolve) => {
           ctx.signal.addEventListener('abort', () => {
             aborted = true;
-            setTimeout(() => resolve({ status: 'pass', message: 'late' }), 10);
+            resolve({ status: 'pass', message: 'late' });
           });
         })),
       ],
       snap,
-      { ...opts, timeoutMs: 50 },
+      { ...opts, timeoutMs: 15_000 },
     );
+    await flush();
+    t.mock.timers.tick(14_999);
+    await flush();
+    assert.equal(aborted, false, 'not aborted before its budget');
+    t.mock.timers.tick(1);
+    const res = await running;
     assert.equal(res[0].status, 'error');
-    assert.match(res[0].message, /budget/);
+    assert.match(res[0].message, /within its 15s budget/);
     assert.equal(aborted, true);
+  });
+
+  test('a check that answers within its budget keeps its finding (fake clock)', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    let answer!: (f: Finding) => void;
+    const running = runChecks([mk('steady', () => new Promise<Finding>((resolve) => (answer = resolve)))], snap, { ...opts, timeoutMs: 5_000 });
+    await flush();
+    t.mock.timers.tick(4_999);
+    answer({ status: 'pass', message: 'in time' });
+    const res = await running;
+    assert.equal(res[0].status, 'pass');
+    t.mock.timers.tick(10_000); // the budget timer was cleared: nothing fires later
+  });
+
+  test('the longest budget the CLI accepts (1h) fires exactly at timeoutMs (fake clock)', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const running = runChecks([mk('hang', () => new Promise<Finding>(() => {}))], snap, { ...opts, timeoutMs: 3_600_000 });
+    await flush();
+    t.mock.timers.tick(3_600_000);
+    const res = await running;
+    assert.equal(res[0].status, 'error');
+    assert.match(res[0].message, /3600s budget/);
+  });
+
+  test('a per-check budget overrides timeoutMs for that check only, and the check sees it (fake clock)', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const seen = new Map<string, number>();
+    const hang = (id: string) => (ctx: Parameters<Check['run']>[0]) => (seen.set(id, ctx.options.timeoutMs), new Promise<Finding>(() => {}));
+    const running = runChecks([mk('short', hang('short')), mk('long', hang('long'))], snap, { ...opts, timeoutMs: 8_000, checkTimeoutsMs: { short: 3_000 } });
+    await flush();
+    t.mock.timers.tick(3_000);
+    await flush();
+    t.mock.timers.tick(5_000);
+    const res = await running;
+    assert.deepEqual(Object.fromEntries(seen), { short: 3_000, long: 8_000 });
+    assert.match(res[0].message, /within its 3s budget/);
+    assert.match(res[1].message, /within its 8s budget/);
   });
 
   test('a throw becomes error; a ClusterError keeps its plain message and reason', async () => {
@@ -86,22 +134,38 @@ describe('runner', () => {
   });
 
   test('independent checks run concurrently', async () => {
+    // every check waits until all four are running: a runner that ran them one by one would
+    // never get there (and would end on the generous budget with errors)
     let active = 0;
     let peak = 0;
+    let release!: () => void;
+    const allIn = new Promise<void>((r) => (release = r));
     const body = async (): Promise<Finding> => {
       active++;
       peak = Math.max(peak, active);
-      await new Promise((r) => setTimeout(r, 30));
+      if (active === 4) release();
+      await allIn;
       active--;
       return { status: 'pass', message: 'ok' };
     };
-    await runChecks([mk('a', body), mk('b', body), mk('c', body), mk('d', body)], snap, opts);
+    const res = await runChecks([mk('a', body), mk('b', body), mk('c', body), mk('d', body)], snap, opts);
     assert.equal(peak, 4);
+    assert.deepEqual(res.map((r) => r.status), ['pass', 'pass', 'pass', 'pass']);
   });
 
   test('results are in registry order whatever the finishing order', async () => {
-    const delay = (ms: number) => async (): Promise<Finding> => (await new Promise((r) => setTimeout(r, ms)), { status: 'pass', message: String(ms) });
-    const res = await runChecks([mk('first', delay(40)), mk('second', delay(1)), mk('third', delay(20))], snap, opts);
+    // finishing order is forced: third, then second, then first
+    const gates = new Map<string, () => void>();
+    const done: string[] = [];
+    const gated = (id: string) => () => new Promise<Finding>((resolve) => gates.set(id, () => (done.push(id), resolve({ status: 'pass', message: id }))));
+    const running = runChecks([mk('first', gated('first')), mk('second', gated('second')), mk('third', gated('third'))], snap, opts);
+    await flush();
+    for (const id of ['third', 'second', 'first']) {
+      gates.get(id)!();
+      await flush();
+    }
+    const res = await running;
+    assert.deepEqual(done, ['third', 'second', 'first']);
     assert.deepEqual(res.map((r) => r.id), ['first', 'second', 'third']);
   });
 });
@@ -118,6 +182,18 @@ describe('selection', () => {
     assert.ok(!ids.some((i) => i.startsWith('metallb.')));
     assert.ok(!ids.includes('kube-proxy.strict-arp'));
     assert.ok(ids.includes('cluster.api'));
+  });
+  test('zero selected checks is a selection error, never an empty healthy run', () => {
+    // an empty environment variable in a cron line: --only "$CHECKS"
+    assert.throws(() => selectChecks(registry, ['']), /no check selected/);
+    assert.throws(() => selectChecks(registry, [' , ']), /no check selected/);
+    assert.throws(() => selectChecks(registry, [',', ' ']), SelectionError);
+    // skipping every category
+    assert.throws(() => selectChecks(registry, [], ['cluster,metallb,kube-proxy,provider,ip-operator']), /no check selected/);
+    // --only one check and --skip that same check
+    assert.throws(() => selectChecks(registry, ['kube-proxy.strict-arp'], ['kube-proxy,cluster']), /no check selected/);
+    // no --only at all still selects everything
+    assert.equal(selectChecks(registry, []).length, registry.length);
   });
   test('unknown terms are a selection error', () => {
     assert.throws(() => selectChecks(registry, ['nope.nothing']), SelectionError);

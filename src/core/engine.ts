@@ -49,6 +49,7 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorRun> {
   const kc = loadKubeConfig({ kubeconfig: opts.kubeconfig, context: opts.context });
   const options: RunOptions = {
     timeoutMs: opts.timeoutMs ?? DEFAULT_RUN_OPTIONS.timeoutMs,
+    checkTimeoutsMs: opts.checkTimeoutsMs,
     providerUrl: opts.providerUrl,
     logSinceSeconds: opts.logSinceSeconds ?? DEFAULT_RUN_OPTIONS.logSinceSeconds,
     logTailLines: opts.logTailLines ?? DEFAULT_RUN_OPTIONS.logTailLines,

@@ -33,6 +33,8 @@ export function selectChecks(registry: readonly Check[], only: string[] = [], sk
   let wanted: Set<string>;
   if (only.length > 0) {
     wanted = expand(only, '--only');
+    // `--only ""` (an empty variable in a cron line) or `--only " , "` selects nothing: never a healthy report
+    if (wanted.size === 0) throw new SelectionError(`no check selected: --only names no check or category (got ${only.map((o) => JSON.stringify(o)).join(', ')}; see \`akash-ip-doctor list\`)`);
     // dependencies of selected checks run too, so a skip can say why
     const stack = [...wanted];
     while (stack.length) {
@@ -40,7 +42,9 @@ export function selectChecks(registry: readonly Check[], only: string[] = [], sk
       for (const d of c.dependsOn ?? []) if (!wanted.has(d) && byId.has(d)) (wanted.add(d), stack.push(d));
     }
   } else wanted = new Set(registry.map((c) => c.id));
-  return registry.filter((c) => wanted.has(c.id) && !skipped.has(c.id));
+  const selected = registry.filter((c) => wanted.has(c.id) && !skipped.has(c.id));
+  if (selected.length === 0) throw new SelectionError('no check selected: --skip removes every check that --only/the defaults select (see `akash-ip-doctor list`)');
+  return selected;
 }
 
 function budgetExceeded(ms: number): Finding {
@@ -82,13 +86,15 @@ export async function runChecks(checks: readonly Check[], cluster: Snapshot, opt
     } else {
       hooks.onStart?.(check);
       const controller = new AbortController();
-      const ctx: CheckContext = { cluster, options, signal: controller.signal, upstream: new Map(upstream.map((u) => [u.id, u])) };
+      const budgetMs = options.checkTimeoutsMs?.[check.id] ?? options.timeoutMs;
+      const checkOptions = budgetMs === options.timeoutMs ? options : { ...options, timeoutMs: budgetMs };
+      const ctx: CheckContext = { cluster, options: checkOptions, signal: controller.signal, upstream: new Map(upstream.map((u) => [u.id, u])) };
       let timer: NodeJS.Timeout | undefined;
       const budget = new Promise<Finding>((resolve) => {
         timer = setTimeout(() => {
           controller.abort(new Error('budget exceeded'));
-          resolve(budgetExceeded(options.timeoutMs));
-        }, options.timeoutMs);
+          resolve(budgetExceeded(budgetMs));
+        }, budgetMs);
       });
       try {
         finding = await Promise.race([

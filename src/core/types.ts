@@ -54,6 +54,8 @@ export interface CheckDoc {
 export interface RunOptions {
   /** Per-check time budget in milliseconds. */
   timeoutMs: number;
+  /** Budgets of single checks (id -> ms) that override timeoutMs; the check sees its own as timeoutMs. */
+  checkTimeoutsMs?: Readonly<Record<string, number>>;
   /** Explicit provider status URL (--provider-url); otherwise derived from the provider's env. */
   providerUrl?: string;
   /** Log window in seconds (--log-since). */

@@ -8,10 +8,24 @@
 const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[P^_][^\u001b]*\u001b\\|\u001b[@-Z\\-_]|\u009b[0-?]*[ -/]*[@-~]/g;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+/** Bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069): they reorder what a reader sees ("Trojan Source"). */
+const BIDI = /[\u202a-\u202e\u2066-\u2069]/g;
 
-/** Remove escape sequences and control characters (newlines and tabs kept). */
+/** Remove escape sequences, control characters and bidi overrides (newlines and tabs kept). */
 export function sanitize(text: string): string {
-  return text.replace(ANSI, '').replace(CONTROL, '');
+  return text.replace(ANSI, '').replace(CONTROL, '').replace(BIDI, '');
+}
+
+/**
+ * Characters JSON.stringify leaves raw but a terminal or editor acts on: DEL and the C1
+ * controls (U+009B is a one-byte CSI), bidi overrides and isolates, and the line/paragraph
+ * separators. In a JSON text they can only stand inside string values.
+ */
+const JSON_UNSAFE = /[\u007f-\u009f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g;
+
+/** Escape those characters as \\uXXXX in a JSON text: the parsed values are unchanged. */
+export function escapeJsonText(json: string): string {
+  return json.replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Sanitise to a single line. */

@@ -5,13 +5,13 @@
  */
 import Table from 'cli-table3';
 import { CATEGORIES, type CheckResult, type Report, type Status } from '../core/types.js';
-import { sanitize, sanitizeLine } from './sanitize.js';
+import { redact, sanitize, sanitizeLine } from './sanitize.js';
 
 export interface TableOptions {
   color: boolean;
   /** Terminal width; defaults to 100. */
   width?: number;
-  /** Show passing checks' details too. */
+  /** Show every check's evidence line (its details), passing ones included, and hints of passing checks. */
   verbose?: boolean;
 }
 
@@ -76,8 +76,40 @@ function detailLines(r: CheckResult, verbose: boolean): string[] {
   // the remedy's commands are printed in full below the table; a hint that only
   // spells them out would print them twice
   const hintRepeatsRemedy = !!r.remedy?.commands.length && r.remedy.commands.every((c) => r.hint?.includes(c));
-  if (r.hint && (problem || verbose) && !(problem && hintRepeatsRemedy)) return [`hint: ${sanitizeLine(r.hint)}`];
-  return [];
+  const lines: string[] = [];
+  if (r.hint && (problem || verbose) && !(problem && hintRepeatsRemedy)) lines.push(`hint: ${sanitizeLine(r.hint)}`);
+  if (verbose) {
+    const ev = evidenceLine(r.details);
+    if (ev) lines.push(`evidence: ${ev}`);
+  }
+  return lines;
+}
+
+const EVIDENCE_MAX = 240;
+
+/** A value of details, short: lists show their first items, objects their compact JSON. */
+function shortValue(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (typeof v === 'string') return /[\s,=]/.test(v) || v === '' ? JSON.stringify(v) : v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (Array.isArray(v)) {
+    const head = v.slice(0, 5).map(shortValue).join(',');
+    return `[${head}${v.length > 5 ? `,…+${v.length - 5}` : ''}]`;
+  }
+  const json = JSON.stringify(v);
+  return json.length > 80 ? json.slice(0, 79) + '…' : json;
+}
+
+/** The check's structured evidence (details, redacted) as one `key=value` line. */
+export function evidenceLine(details: Record<string, unknown> | undefined): string {
+  if (!details) return '';
+  const safe = redact(details) as Record<string, unknown>;
+  const text = sanitizeLine(
+    Object.entries(safe)
+      .map(([k, v]) => `${k}=${shortValue(v)}`)
+      .join(' '),
+  );
+  return text.length > EVIDENCE_MAX ? text.slice(0, EVIDENCE_MAX - 1) + '…' : text;
 }
 
 /** Copy-pastable fix commands of failing and warning checks, unwrapped; identical fixes once. */

@@ -1,15 +1,17 @@
 /**
- * Certificates for the sim, generated fresh at start with the `openssl` CLI (node:crypto
- * cannot create X.509 certificates): a CA and a server certificate it signs for the API
- * server, and an independent self-signed certificate for the provider's :8443 responder.
- * EC P-256 keys keep generation fast.
+ * Certificates for the sim, generated fresh at start in-process with @peculiar/x509 over
+ * Node's WebCrypto (node:crypto makes keys but cannot build X.509 certificates, and the
+ * simulator must not need an `openssl` binary): a CA and a server certificate it signs for
+ * the API server, and an independent self-signed certificate for the provider's :8443
+ * responder. EC P-256 keys keep generation fast. The CA and the provider key are also
+ * written into the sim's private folder (mode 0600), as the kubeconfig is.
  */
-import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+// @peculiar/x509 resolves its ASN.1 helpers through tsyringe, which needs the Reflect metadata API
+import 'reflect-metadata';
+import { webcrypto } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import * as x509 from '@peculiar/x509';
 
 export interface CertBundle {
   caCert: string; // PEM
@@ -19,50 +21,96 @@ export interface CertBundle {
   providerKey: string; // PEM
 }
 
-const SAN = 'subjectAltName=IP:127.0.0.1,DNS:localhost';
+type CryptoKey = webcrypto.CryptoKey;
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
+const crypto = webcrypto;
+x509.cryptoProvider.set(crypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
-async function openssl(args: string[], cwd: string): Promise<void> {
-  try {
-    await run('openssl', args, { cwd, timeout: 20_000 });
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException & { stderr?: string };
-    if (err.code === 'ENOENT') {
-      throw new Error('the simulated cluster needs the `openssl` command to create its certificates; install it (e.g. apt-get install -y openssl)');
-    }
-    throw new Error(`openssl ${args[0]} failed: ${String(err.stderr ?? err.message).trim()}`);
-  }
+const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+const DAY = 24 * 3600 * 1000;
+
+function serial(): string {
+  // positive, 16 random bytes
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[0] = b[0]! & 0x7f;
+  return Buffer.from(b).toString('hex');
 }
 
+function validity(): { notBefore: Date; notAfter: Date } {
+  const now = Date.now();
+  // a minute of slack for clocks, two days of life like the former openssl `-days 2`
+  return { notBefore: new Date(now - 60_000), notAfter: new Date(now + 2 * DAY) };
+}
+
+function keyPair(): Promise<CryptoKeyPair> {
+  return crypto.subtle.generateKey(ALG, true, ['sign', 'verify']) as Promise<CryptoKeyPair>;
+}
+
+async function pkcs8Pem(key: CryptoKey): Promise<string> {
+  const der = Buffer.from(await crypto.subtle.exportKey('pkcs8', key));
+  return `-----BEGIN PRIVATE KEY-----\n${der.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END PRIVATE KEY-----\n`;
+}
+
+function san(dns: string[]): x509.SubjectAlternativeNameExtension {
+  return new x509.SubjectAlternativeNameExtension([{ type: 'ip', value: '127.0.0.1' }, ...dns.map((value) => ({ type: 'dns' as const, value }))]);
+}
+
+const serverUsages = x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment;
+
 export async function generateCerts(dir: string): Promise<CertBundle> {
-  const p = (f: string) => join(dir, f);
-  await writeFile(
-    p('server.ext'),
-    ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=serverAuth', SAN, ''].join('\n'),
-  );
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  const [caKeys, serverKeys, providerKeys] = await Promise.all([keyPair(), keyPair(), keyPair()]);
+
+  const caName = 'CN=akash-ip-doctor-sim-ca';
+  const ca = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial(),
+    name: caName,
+    ...validity(),
+    keys: caKeys,
+    signingAlgorithm: ALG,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
+      await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey),
+    ],
+  });
+
+  const server = await x509.X509CertificateGenerator.create({
+    serialNumber: serial(),
+    subject: 'CN=kube-apiserver',
+    issuer: ca.subject,
+    ...validity(),
+    publicKey: serverKeys.publicKey,
+    signingKey: caKeys.privateKey,
+    signingAlgorithm: ALG,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(serverUsages, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      san(['localhost']),
+      await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
+    ],
+  });
+
+  const provider = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial(),
+    name: 'CN=provider.sim.local',
+    ...validity(),
+    keys: providerKeys,
+    signingAlgorithm: ALG,
+    extensions: [new x509.KeyUsagesExtension(serverUsages, true), new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]), san(['localhost', 'provider.sim.local'])],
+  });
+
+  const bundle: CertBundle = {
+    caCert: ca.toString('pem') + '\n',
+    serverCert: server.toString('pem') + '\n',
+    serverKey: await pkcs8Pem(serverKeys.privateKey),
+    providerCert: provider.toString('pem') + '\n',
+    providerKey: await pkcs8Pem(providerKeys.privateKey),
+  };
   await Promise.all([
-    openssl(
-      [
-        'req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=akash-ip-doctor-sim-ca',
-        '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
-      ],
-      dir,
-    ),
-    openssl(['req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=kube-apiserver'], dir),
-    openssl(
-      [
-        'req', '-x509', ...ec, '-keyout', 'provider.key', '-out', 'provider.crt', '-days', '2', '-subj', '/CN=provider.sim.local',
-        '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:provider.sim.local',
-      ],
-      dir,
-    ),
+    writeFile(join(dir, 'ca.crt'), bundle.caCert, { mode: 0o600 }),
+    writeFile(join(dir, 'server.key'), bundle.serverKey, { mode: 0o600 }),
+    writeFile(join(dir, 'provider.key'), bundle.providerKey, { mode: 0o600 }),
   ]);
-  await openssl(
-    ['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'server.ext'],
-    dir,
-  );
-  const [caCert, serverCert, serverKey, providerCert, providerKey] = await Promise.all(
-    ['ca.crt', 'server.crt', 'server.key', 'provider.crt', 'provider.key'].map((f) => readFile(p(f), 'utf8')),
-  );
-  return { caCert: caCert!, serverCert: serverCert!, serverKey: serverKey!, providerCert: providerCert!, providerKey: providerKey! };
+  return bundle;
 }

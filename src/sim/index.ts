@@ -10,7 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { generateCerts } from './certs.js';
 import { installControllers } from './controllers.js';
 import { kubeconfigText, writeKubeconfig } from './kubeconfig.js';
@@ -41,18 +42,52 @@ function token(prefix: string): string {
   return `${prefix}-${randomBytes(18).toString('base64url')}`;
 }
 
-/** temp dirs of sims not closed yet: removed when the process exits without close() */
+/**
+ * Temp dirs (private keys, tokens) of sims not closed yet: removed when the process exits
+ * without close(), and on SIGINT/SIGTERM (Ctrl-C during `demo` or `sim serve`). The signal
+ * listeners live only while a sim is open; when nobody else listens for the signal, the
+ * process then exits as the signal would have made it (128 + signal number).
+ */
 const liveDirs = new Set<string>();
 let exitHook = false;
+
+function removeLiveDirs(): void {
+  for (const d of liveDirs) rmSync(d, { recursive: true, force: true });
+}
+
+const SIGNAL_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+const signalListeners = new Map<NodeJS.Signals, () => void>();
+
+function watchSignals(on: boolean): void {
+  for (const sig of Object.keys(SIGNAL_CODES) as (keyof typeof SIGNAL_CODES)[]) {
+    const have = signalListeners.get(sig);
+    if (on && !have) {
+      const listener = () => {
+        removeLiveDirs();
+        // someone else (e.g. `sim serve`) handles the signal: let them shut down gracefully
+        if (process.listenerCount(sig) <= 1) process.exit(SIGNAL_CODES[sig]);
+      };
+      signalListeners.set(sig, listener);
+      process.on(sig, listener);
+    } else if (!on && have) {
+      process.removeListener(sig, have);
+      signalListeners.delete(sig);
+    }
+  }
+}
+
+function forget(dir: string): void {
+  liveDirs.delete(dir);
+  if (liveDirs.size === 0) watchSignals(false);
+}
 
 export async function startSim(state: SimState, opts: Partial<Faults> = {}): Promise<SimHandle> {
   const dir = await mkdtemp(join(tmpdir(), 'akash-ip-doctor-sim-'));
   liveDirs.add(dir);
+  watchSignals(true);
   if (!exitHook) {
     exitHook = true;
-    process.once('exit', () => {
-      for (const d of liveDirs) rmSync(d, { recursive: true, force: true });
-    });
+    process.once('exit', removeLiveDirs);
   }
   try {
     const certs = await generateCerts(dir);
@@ -114,7 +149,7 @@ export async function startSim(state: SimState, opts: Partial<Faults> = {}): Pro
           world.close();
           await Promise.all([api.close(), provider.close()]);
           await rm(dir, { recursive: true, force: true });
-          liveDirs.delete(dir);
+          forget(dir);
         })();
         return closed;
       },
@@ -122,7 +157,19 @@ export async function startSim(state: SimState, opts: Partial<Faults> = {}): Pro
     return handle;
   } catch (e) {
     await rm(dir, { recursive: true, force: true });
-    liveDirs.delete(dir);
+    forget(dir);
     throw e;
   }
+}
+
+/**
+ * A kubeconfig for one of the Behaviour's token users (the token is the user name), next to
+ * the admin one: how `demo` runs a scenario as the restricted user it describes.
+ */
+export async function kubeconfigForUser(sim: SimHandle, user: string): Promise<string> {
+  if (!/^[A-Za-z0-9_.:@-]+$/.test(user)) throw new Error(`invalid user name: ${user}`);
+  const cfg = parseYaml(sim.kubeconfig) as { clusters: { cluster: { 'certificate-authority-data': string } }[] };
+  const caCert = Buffer.from(cfg.clusters[0]!.cluster['certificate-authority-data'], 'base64').toString('utf8');
+  const text = kubeconfigText({ server: sim.server, caCert, user, token: user, context: user });
+  return writeKubeconfig(dirname(sim.kubeconfigPath), `kubeconfig-user-${user.replace(/[^A-Za-z0-9_.-]/g, '_')}`, text);
 }

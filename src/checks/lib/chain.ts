@@ -3,7 +3,6 @@
  * attributes. `GET <api>/akash/provider/v1beta4/providers/{owner}` on nodes ≥ 1.0,
  * `v1beta3` on older nodes: an unknown route answers 404 or 501, so fall back on those.
  */
-import { request } from 'undici';
 
 export const CHAIN_TIMEOUT_MS = 10_000;
 export const PROVIDER_API_VERSIONS = ['v1beta4', 'v1beta3'] as const;
@@ -28,6 +27,8 @@ function baseUrl(api: string): string {
 export async function fetchChainProvider(api: string, owner: string, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<ChainProviderResult> {
   const tried: string[] = [];
   let lastNotFound: { url: string; message?: string } | null = null;
+  // loaded here, not with the registry: `list` and `explain` need no HTTP client
+  const { request } = await import('undici');
   for (const v of PROVIDER_API_VERSIONS) {
     const url = `${baseUrl(api)}/akash/provider/${v}/providers/${encodeURIComponent(owner)}`;
     tried.push(v);

@@ -1,0 +1,84 @@
+/**
+ * `check`: diagnose the cluster of a kubeconfig context. The client, the checks and the
+ * renderers are loaded here, on the path that needs them, not when the CLI starts.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import type { DoctorOptions } from '../core/engine.js';
+import type { Report } from '../core/types.js';
+import { addCheckOptions, CliConfigError, runOptionsFrom, useColor, type CheckArgs, type CommandContext } from './shared.js';
+
+/** Progress on stderr, only on a terminal. */
+function progressHooks(ctx: CommandContext, total: number): DoctorOptions['hooks'] {
+  if (!ctx.io.stderrIsTTY) return undefined;
+  let done = 0;
+  return {
+    onFinish: () => {
+      done++;
+      ctx.io.stderr(`\r\u001b[Kchecking… ${done}/${total}`);
+      if (done === total) ctx.io.stderr('\r\u001b[K');
+    },
+  };
+}
+
+/** Text without YAML content: only blanks, comments and document markers. */
+function isEmptyYaml(text: string): boolean {
+  return text.split('\n').every((l) => /^\s*(#.*)?$/.test(l) || /^(---|\.\.\.)\s*$/.test(l));
+}
+
+/**
+ * The kubeconfig files the client will read (--kubeconfig, else $KUBECONFIG, else
+ * ~/.kube/config): an empty one is a configuration error with its own clear line.
+ */
+export function checkKubeconfigNotEmpty(kubeconfig: string | undefined, env: NodeJS.ProcessEnv): void {
+  const files =
+    kubeconfig !== undefined ? [kubeconfig] : env.KUBECONFIG ? env.KUBECONFIG.split(path.delimiter).filter(Boolean) : [path.join(homedir(), '.kube', 'config')];
+  for (const f of files) {
+    if (!existsSync(f)) continue;
+    let text: string;
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch {
+      continue; // unreadable: the client names the problem
+    }
+    if (isEmptyYaml(text)) throw new CliConfigError(`kubeconfig ${f} is empty: it names no cluster, user or context (pass --kubeconfig or set KUBECONFIG to a kubeconfig file)`);
+  }
+}
+
+export async function renderReport(ctx: CommandContext, report: Report, a: CheckArgs): Promise<string> {
+  if ((a.output ?? 'table') === 'json') {
+    const { renderJson } = await import('../report/json.js');
+    return renderJson(report);
+  }
+  const { renderTable } = await import('../report/table.js');
+  return renderTable(report, { color: useColor(ctx.io), width: ctx.io.columns, verbose: !!a.verbose });
+}
+
+/** Run the diagnosis and print the report; returns the exit code (0/1). */
+export async function runCheck(ctx: CommandContext, a: CheckArgs, extra: Partial<DoctorOptions> = {}): Promise<{ report: Report; code: 0 | 1 }> {
+  const opts: DoctorOptions = { ...runOptionsFrom(a), ...extra };
+  const [{ runDoctor, exitCodeFor }, { selectChecks }, { registry }] = await Promise.all([
+    import('../core/engine.js'),
+    import('../core/runner.js'),
+    import('../checks/index.js'),
+  ]);
+  // selection first (a usage error), then the kubeconfig (a configuration error)
+  const total = selectChecks(registry, opts.only, opts.skip).length;
+  checkKubeconfigNotEmpty(opts.kubeconfig, ctx.io.env);
+  const { report } = await runDoctor({ ...opts, hooks: progressHooks(ctx, total) });
+  ctx.io.stdout(await renderReport(ctx, report, a));
+  return { report, code: exitCodeFor(report, a['fail-on'] ?? 'fail') };
+}
+
+export function checkCommand(ctx: CommandContext): CommandModule {
+  return {
+    command: 'check',
+    describe: 'Diagnose the cluster of the current kubeconfig context',
+    builder: (y: Argv) => addCheckOptions(y),
+    handler: async (a) => {
+      ctx.setExitCode((await runCheck(ctx, a as unknown as CheckArgs)).code);
+    },
+  };
+}

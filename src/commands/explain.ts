@@ -1,0 +1,21 @@
+/** `explain ID`: what a check looks at, why it matters, how to fix it (the text of docs/checks.md). */
+import type { Argv, CommandModule } from 'yargs';
+import { sanitizeLine } from '../report/sanitize.js';
+import { TOOL_NAME } from '../core/version.js';
+import { UsageError, type CommandContext } from './shared.js';
+
+export function explainCommand(ctx: CommandContext): CommandModule {
+  return {
+    command: 'explain <id>',
+    describe: 'Explain a check: what it looks at, why it matters, how to fix it',
+    builder: (y: Argv) => y.positional('id', { type: 'string', demandOption: true, describe: 'Check id (see `list`)' }),
+    handler: (a) => runExplain(ctx, String(a.id)),
+  };
+}
+
+export async function runExplain(ctx: CommandContext, id: string): Promise<void> {
+  const [{ findCheck }, { renderCheckDoc }] = await Promise.all([import('../checks/index.js'), import('../report/docs.js')]);
+  const check = findCheck(id);
+  if (!check) throw new UsageError(`unknown check "${sanitizeLine(id)}" (see \`${TOOL_NAME} list\`)`);
+  ctx.io.stdout(renderCheckDoc(check));
+}
