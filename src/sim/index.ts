@@ -33,6 +33,7 @@ export type {
   RequestRecord,
   SimHandle,
   SimState,
+  TlsCounts,
   UserRule,
 } from './types.js';
 export { listScenarios, loadScenario, parseState } from './state.js';
@@ -96,8 +97,10 @@ export async function startSim(state: SimState, opts: Partial<Faults> = {}): Pro
       providerRequests,
       faults,
       clearRequests() {
-        requests.length = 0;
-        providerRequests.length = 0;
+        api.clearRequests();
+      },
+      tlsHandshakes() {
+        return api.tlsHandshakes();
       },
       async addUser(name: string, rules: UserRule[]): Promise<string> {
         if (!/^[A-Za-z0-9_.:@-]+$/.test(name)) throw new Error(`invalid user name: ${name}`);

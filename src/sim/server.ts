@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import { handleResource, parseResourcePath, type Ctx } from './api.js';
 import type { User } from './auth.js';
 import type { CertBundle } from './certs.js';
+import { ConnCounter } from './conns.js';
 import { apiVersions, openapiV3Doc, openapiV3Index, versionInfo } from './discovery.js';
 import { ApiError, sendError, sendJson, statusBody } from './http.js';
 import type { Faults, RequestRecord } from './types.js';
@@ -38,6 +39,8 @@ export class ApiServer {
   private tracked = new Set<() => void>();
   private random = prng(0x5eed);
   readonly tokens = new Map<string, User>();
+  /** TLS handshakes and connection numbers of the request log */
+  readonly conns: ConnCounter;
   port = 0;
 
   constructor(
@@ -52,6 +55,7 @@ export class ApiServer {
         else sendJson(res, 500, statusBody(500, `Internal error occurred: ${(e as Error)?.message ?? String(e)}`, 'InternalError'));
       });
     });
+    this.conns = new ConnCounter(this.server);
     this.server.keepAliveTimeout = 30_000;
     this.server.on('connection', (s: Socket) => {
       this.sockets.add(s);
@@ -99,7 +103,9 @@ export class ApiServer {
     const rawQuery = qi < 0 ? '' : url.slice(qi + 1);
     const method = (req.method ?? 'GET').toUpperCase();
     const user = this.authenticate(req);
+    if (rawPath.startsWith('/sim/v1/')) return this.control(req, res, method, rawPath, user);
     const rec: RequestRecord = { method, path: rawPath, query: rawQuery, status: 0, user: user?.name ?? '', at: Date.now() };
+    this.conns.stamp(req, res, rec);
     this.requests.push(rec);
     const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
     (res as unknown as { writeHead: (...args: unknown[]) => ServerResponse }).writeHead = (code: unknown, ...rest: unknown[]) => {
@@ -152,6 +158,38 @@ export class ApiServer {
       return;
     }
     return this.nonResource(res, rawPath, req);
+  }
+
+  /**
+   * Sim extension for a client in another process (the benchmark against `sim serve`):
+   * `GET /sim/v1/requests` answers {tlsHandshakes: {api, provider}, requests, providerRequests};
+   * `DELETE /sim/v1/requests` clears them. Admin token only; not logged, no faults, and the
+   * connection that carries it is not counted as a handshake.
+   */
+  private control(req: IncomingMessage, res: ServerResponse, method: string, rawPath: string, user: User | undefined): void {
+    this.conns.markControl(req);
+    if (!user) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+    if (!user.admin) throw new ApiError(403, `User "${user.name}" cannot use the simulator's control API`, 'Forbidden');
+    if (rawPath !== '/sim/v1/requests') throw new ApiError(404, 'the server could not find the requested resource', 'NotFound', {});
+    if (method === 'GET') {
+      return sendJson(res, 200, { tlsHandshakes: this.tlsHandshakes(), requests: this.requests, providerRequests: this.world.provider.log });
+    }
+    if (method === 'DELETE') {
+      this.clearRequests();
+      return sendJson(res, 200, { tlsHandshakes: this.tlsHandshakes() });
+    }
+    throw new ApiError(405, 'the server does not allow this method on the requested resource', 'MethodNotAllowed');
+  }
+
+  tlsHandshakes(): { api: number; provider: number } {
+    return { api: this.conns.handshakes, provider: this.world.provider.conns.handshakes };
+  }
+
+  clearRequests(): void {
+    this.requests.length = 0;
+    this.world.provider.log.length = 0;
+    this.conns.reset();
+    this.world.provider.conns.reset();
   }
 
   private authenticate(req: IncomingMessage): User | undefined {
