@@ -365,13 +365,15 @@ async function memory(rounds: number): Promise<void> {
 // ------------------------------------------------------------------ bundle comparison
 
 async function bundleCompare(rounds: number): Promise<void> {
-  console.log(`\n== Bundle: whole processes with the bundle, with node_modules external, and from dist/src (${rounds} interleaved rounds, all with source maps on) ==`);
+  console.log(`\n== Bundle: whole processes as shipped (bin), with Node's source maps on, with node_modules external, and from dist/src (${rounds} interleaved rounds) ==`);
   const ext = path.join(root, 'dist', 'bundle-external');
   execFileSync(process.execPath, [path.join(root, 'scripts', 'bundle.mjs'), '--external', '--outdir', ext, '--quiet'], { stdio: 'inherit' });
-  const variants: [string, string][] = [
-    ['bundle (dist/bundle/cli.js)', path.join(root, 'dist', 'bundle', 'cli.js')],
-    ['bundle, node_modules external', path.join(ext, 'cli.js')],
-    ['compiled sources (dist/src/cli.js)', path.join(root, 'dist', 'src', 'cli.js')],
+  // [label, node arguments before the CLI's, env]
+  const variants: [string, string[], Record<string, string>][] = [
+    ['bin: bundle, stacks mapped on a crash', [BIN], {}],
+    ['bundle, --enable-source-maps', ['--enable-source-maps', path.join(root, 'dist', 'bundle', 'cli.js')], {}],
+    ['bundle, node_modules external, maps', ['--enable-source-maps', path.join(ext, 'cli.js')], {}],
+    ['bin: compiled sources (dist/src), maps', [BIN], { AKASH_IP_DOCTOR_NO_BUNDLE: '1' }],
   ];
   const sim = await serve(20);
   try {
@@ -380,14 +382,14 @@ async function bundleCompare(rounds: number): Promise<void> {
       ['check (20 ms per request)', checkArgs(sim)],
     ] as [string, string[]][]) {
       const t: Ran[][] = variants.map(() => []);
-      for (const [, entry] of variants) await run(process.execPath, ['--enable-source-maps', entry, ...args]); // warm-up
+      for (const [, pre, env] of variants) await run(process.execPath, [...pre, ...args], env); // warm-up
       for (let i = 0; i < rounds; i++) {
-        for (let k = 0; k < variants.length; k++) t[k]!.push(await runNode(['--enable-source-maps', variants[k]![1], ...args]));
+        for (const [k, [, pre, env]] of variants.entries()) t[k]!.push(await runNode([...pre, ...args], env));
       }
       console.log(`${what}:`);
       for (let k = 0; k < variants.length; k++) {
         const rs = t[k]!;
-        console.log(`  ${variants[k]![0].padEnd(36)} median ${ms(median(rs.map((r) => r.ms))).padStart(7)} wall, ${ms(median(rs.map((r) => r.cpuMs ?? 0))).padStart(7)} CPU, peak RSS ${mib(median(rs.map((r) => r.maxRssKiB ?? 0)))}`);
+        console.log(`  ${variants[k]![0].padEnd(40)} median ${ms(median(rs.map((r) => r.ms))).padStart(7)} wall, ${ms(median(rs.map((r) => r.cpuMs ?? 0))).padStart(7)} CPU, peak RSS ${mib(median(rs.map((r) => r.maxRssKiB ?? 0)))}`);
       }
     }
   } finally {
