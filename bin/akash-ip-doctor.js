@@ -21,8 +21,9 @@ else {
     process.exit(1);
   });
 }
-if (useBundle) await import(bundle.href);
-else await import('../dist/src/cli.js');
+const cli = useBundle ? await import(bundle.href) : await import('../dist/src/cli.js');
+// a cli.js that exports runAsProcess() runs when called; one that runs on import is done here
+if (typeof cli.runAsProcess === 'function') await cli.runAsProcess();
 
 /** file:///…/dist/bundle/x.js:L:C -> /…/src/y.ts:L:C through x.js.map (read only now) */
 function mapStack(stack) {
