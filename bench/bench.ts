@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --pairs N] [--quick] [--only p1,p2,p3,p4,bundle,scale,profile]
+ * npm run bench [-- --pairs N] [--quick] [--http1] [--only p1,p2,p3,p4,bundle,scale,profile]
  *
  * Measures whole processes as a user runs them; asserts nothing. Every figure is a median.
  *
@@ -19,6 +19,7 @@
  *     external (dist/bundle-external, built here), and from the compiled sources (dist/src).
  * profile  a CPU profile of one healthy `check` (node --cpu-prof), summarised by package.
  *
+ * The simulated API server offers HTTP/2 like kube-apiserver (--http1: HTTP/1.1 only).
  * --quick: 3 pairs, no 100 ms run, no bundle comparison, scale with the 20 MiB log only.
  */
 import { spawn, execFileSync } from 'node:child_process';
@@ -128,6 +129,8 @@ function stateFile(latencyMs: number): string {
       `metadata: {name: bench-${latencyMs}ms, description: "healthy-helm with ${latencyMs} ms added to every API request"}`,
       'extends: healthy-helm',
       `faults: {latencyMs: ${latencyMs}}`,
+      // kube-apiserver offers HTTP/2 (kubectl uses it); --http1 serves HTTP/1.1 only
+      `http2: ${!argv.includes('--http1')}`,
       '',
     ].join('\n'),
   );
@@ -452,7 +455,9 @@ async function scale(logSizes: number[]): Promise<void> {
   const fullRss: number[] = [];
   for (const logMiB of logSizes) {
     const t0 = performance.now();
-    const sim = await startSim(largeState(base, logMiB));
+    const state = largeState(base, logMiB);
+    state.behaviour.http2 = !argv.includes('--http1');
+    const sim = await startSim(state);
     const loadMs = performance.now() - t0;
     try {
       const r = await runNode([BIN, 'check', '-o', 'json', '--kubeconfig', sim.kubeconfigPath, '--provider-url', sim.providerUrl, '--timeout', '60s']);
@@ -511,7 +516,7 @@ async function profile(): Promise<void> {
 // ------------------------------------------------------------------ main
 
 console.log(`akash-ip-doctor bench: node ${process.version}, ${readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown CPU'}, ${(await import('node:os')).availableParallelism()} CPUs, load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-console.log(`bin: ${existsSync(path.join(root, 'dist', 'bundle', 'cli.js')) ? 'dist/bundle/cli.js (bundle)' : 'dist/src/cli.js (no bundle built)'}; pairs: ${PAIRS}${QUICK ? ' (--quick)' : ''}`);
+console.log(`bin: ${existsSync(path.join(root, 'dist', 'bundle', 'cli.js')) ? 'dist/bundle/cli.js (bundle)' : 'dist/src/cli.js (no bundle built)'}; pairs: ${PAIRS}${QUICK ? ' (--quick)' : ''}; simulated API server: ${argv.includes('--http1') ? 'HTTP/1.1 only' : 'HTTP/2 and HTTP/1.1'}`);
 if (ONLY.has('p1') || ONLY.has('p4')) await doctorVsGuide(20, PAIRS, ONLY.has('p4'));
 if (ONLY.has('p1') && !QUICK) await doctorVsGuide(100, PAIRS, false);
 if (ONLY.has('p2')) await startup(PAIRS);

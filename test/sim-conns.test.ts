@@ -66,3 +66,32 @@ test('TLS handshakes are counted per server; requests record their connection an
     await sim.close();
   }
 });
+
+test('with http2: true the API server offers HTTP/2 like kube-apiserver: parallel requests share one connection', async () => {
+  const state = await loadScenario('_sim-selftest');
+  state.behaviour.http2 = true;
+  const sim = await startSim(state);
+  try {
+    const { ca, token } = creds(sim.kubeconfigPath);
+    const headers = { authorization: `Bearer ${token}` };
+    // connections: 1 — an undici pool opens one connection per waiting request before it knows the peer speaks HTTP/2
+    const h2 = new Agent({ connect: { ca }, allowH2: true, connections: 1 });
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        const r = await request(`${sim.server}/api/v1/namespaces`, { dispatcher: h2, headers });
+        return { status: r.statusCode, items: ((await r.body.json()) as { items: unknown[] }).items.length };
+      }),
+    );
+    assert.ok(answers.every((a) => a.status === 200 && a.items > 0));
+    assert.deepEqual(sim.tlsHandshakes(), { api: 1, provider: 0 });
+    assert.deepEqual(new Set(sim.requests.map((q) => q.conn)), new Set([1]));
+    // an HTTP/1.1 client still gets answers
+    const h1 = new Agent({ connect: { ca } });
+    const r = await request(`${sim.server}/version`, { dispatcher: h1, headers });
+    assert.equal(r.statusCode, 200);
+    await r.body.text();
+    await Promise.all([h2.close(), h1.close()]);
+  } finally {
+    await sim.close();
+  }
+});

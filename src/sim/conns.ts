@@ -5,14 +5,19 @@
  * simulator control request (/sim/v1/...) are left out of the count.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Server } from 'node:https';
-import type { TLSSocket } from 'node:tls';
+import type { Server, TLSSocket } from 'node:tls';
 import type { RequestRecord } from './types.js';
 
 const CONN = Symbol('sim-conn');
 
 interface Tagged {
   [CONN]?: { id: number; epoch: number; control: boolean };
+}
+
+/** the TLS socket under a request (HTTP/1.1: req.socket; HTTP/2: the session's socket) */
+function tagOf(req: IncomingMessage): Tagged[typeof CONN] {
+  const h2 = (req as unknown as { stream?: { session?: { socket?: unknown } } }).stream?.session?.socket;
+  return ((h2 ?? req.socket) as Tagged)[CONN];
 }
 
 export function nowMs(): number {
@@ -44,7 +49,7 @@ export class ConnCounter {
   /** Stamp a request record with its connection and start time, and its end time when answered. */
   stamp(req: IncomingMessage, res: ServerResponse, rec: RequestRecord): void {
     rec.startMs = nowMs();
-    const tag = (req.socket as Tagged)[CONN];
+    const tag = tagOf(req);
     if (tag) rec.conn = tag.id;
     res.once('finish', () => {
       rec.endMs = nowMs();
@@ -53,7 +58,7 @@ export class ConnCounter {
 
   /** A control request: its connection does not count as a handshake of the client under test. */
   markControl(req: IncomingMessage): void {
-    const tag = (req.socket as Tagged)[CONN];
+    const tag = tagOf(req);
     if (tag && !tag.control) {
       tag.control = true;
       if (tag.epoch === this.epoch) this.counted--;

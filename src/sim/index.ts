@@ -76,7 +76,7 @@ export async function startSim(state: SimState, opts: Partial<Faults> = {}): Pro
     const world = new World(store, behaviour, provider);
     installControllers(world);
 
-    const api = new ApiServer(world, certs, faults, requests);
+    const api = new ApiServer(world, certs, faults, requests, { http2: behaviour.http2 === true });
     const adminToken = token('admin');
     api.tokens.set(adminToken, { name: 'admin', admin: true, rules: [] });
     for (const [tok, u] of Object.entries(behaviour.users ?? {})) {

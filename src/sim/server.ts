@@ -3,6 +3,8 @@
  * hangs), bearer-token authentication, discovery/OpenAPI and the resource routes.
  */
 import { createServer, type Server } from 'node:https';
+import { createSecureServer } from 'node:http2';
+import type { Server as TlsServer } from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { handleResource, parseResourcePath, type Ctx } from './api.js';
@@ -34,7 +36,7 @@ function sleep(ms: number): Promise<void> {
 }
 
 export class ApiServer {
-  private server: Server;
+  private server: Server | TlsServer;
   private sockets = new Set<Socket>();
   private tracked = new Set<() => void>();
   private random = prng(0x5eed);
@@ -48,15 +50,24 @@ export class ApiServer {
     certs: CertBundle,
     readonly faults: Faults,
     readonly requests: RequestRecord[],
+    opts: { http2?: boolean } = {},
   ) {
-    this.server = createServer({ cert: certs.serverCert, key: certs.serverKey, ca: certs.caCert }, (req, res) => {
+    const tls = { cert: certs.serverCert, key: certs.serverKey, ca: certs.caCert };
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((e: unknown) => {
         if (e instanceof ApiError) sendError(res, e);
         else sendJson(res, 500, statusBody(500, `Internal error occurred: ${(e as Error)?.message ?? String(e)}`, 'InternalError'));
       });
-    });
+    };
+    if (opts.http2) {
+      // like kube-apiserver: HTTP/2 offered by ALPN, HTTP/1.1 for clients that do not ask for it
+      this.server = createSecureServer({ ...tls, allowHTTP1: true }, onRequest as unknown as Parameters<typeof createSecureServer>[1]);
+    } else {
+      const https = createServer(tls, onRequest);
+      https.keepAliveTimeout = 30_000;
+      this.server = https;
+    }
     this.conns = new ConnCounter(this.server);
-    this.server.keepAliveTimeout = 30_000;
     this.server.on('connection', (s: Socket) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
@@ -108,8 +119,11 @@ export class ApiServer {
     this.conns.stamp(req, res, rec);
     this.requests.push(rec);
     const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+    const h2 = req.httpVersionMajor === 2;
     (res as unknown as { writeHead: (...args: unknown[]) => ServerResponse }).writeHead = (code: unknown, ...rest: unknown[]) => {
       rec.status = Number(code);
+      // HTTP/2 forbids connection-specific headers (the chunked watch sets Transfer-Encoding)
+      if (h2) for (const h of rest) if (h && typeof h === 'object') for (const k of Object.keys(h)) if (/^(transfer-encoding|connection|keep-alive)$/i.test(k)) delete (h as Record<string, unknown>)[k];
       return writeHead(code, ...rest);
     };
 

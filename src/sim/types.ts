@@ -88,6 +88,11 @@ export interface Behaviour {
    * cluster without them.
    */
   defaultCrds?: boolean;
+  /**
+   * Sim extension: offer HTTP/2 by ALPN like kube-apiserver (HTTP/1.1 stays available).
+   * Default false: HTTP/1.1 only.
+   */
+  http2?: boolean;
   /** Sim extension: Kubernetes version reported by /version (default v1.30.4). */
   kubernetesVersion?: string;
 }
