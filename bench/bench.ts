@@ -46,6 +46,7 @@ const ONLY = new Set((flag('--only') ?? 'p1,p2,p3,p4,bundle,scale,profile').spli
 if (QUICK) ONLY.delete('bundle');
 const work = mkdtempSync(path.join(tmpdir(), 'akash-ip-doctor-bench-'));
 process.on('exit', () => rmSync(work, { recursive: true, force: true }));
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
 
 // ------------------------------------------------------------------ small helpers
 
@@ -140,6 +141,9 @@ function stateFile(latencyMs: number): string {
 /** `akash-ip-doctor sim serve --state FILE` in a child process; control through /sim/v1/requests. */
 async function serve(latencyMs: number): Promise<Served> {
   const child = spawn(process.execPath, [BIN, 'sim', 'serve', '--state', stateFile(latencyMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // never leave a simulator behind, even when the bench fails or is interrupted
+  const reap = () => child.kill('SIGTERM');
+  process.once('exit', reap);
   const first = await new Promise<string>((resolve, reject) => {
     let buf = '';
     child.stdout.on('data', (d) => {
@@ -169,6 +173,7 @@ async function serve(latencyMs: number): Promise<Served> {
       const gone = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await gone;
+      process.off('exit', reap);
     },
   };
 }
