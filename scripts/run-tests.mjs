@@ -20,7 +20,8 @@ if (files.length === 0) {
 // a per-test (and per-file) timeout turns a hang into a failure; it is no performance threshold,
 // so it is far above what a file takes even under `npm run test:stress`
 const args = ['--test', '--test-reporter=spec', '--test-concurrency=2', '--test-timeout=600000', ...files.map((f) => path.join(dir, f))];
-const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+// tests that spawn bin/akash-ip-doctor.js run the compiled sources, not the bundle
+const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, AKASH_IP_DOCTOR_NO_BUNDLE: '1' } });
 let tail = '';
 child.stdout.on('data', (d) => {
   process.stdout.write(d);

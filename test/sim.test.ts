@@ -602,8 +602,8 @@ test('faults: latency, 429 with Retry-After, deterministic 500s, hangs; request 
     await raw(k, 'GET', '/api/v1/namespaces/kube-system/configmaps?labelSelector=app%3Dkube-proxy');
     assert.equal(sim.requests.length, 1);
     assert.deepEqual(
-      { ...sim.requests[0], at: 0 },
-      { method: 'GET', path: '/api/v1/namespaces/kube-system/configmaps', query: 'labelSelector=app%3Dkube-proxy', status: 200, user: 'admin', at: 0 },
+      { ...sim.requests[0], at: 0, startMs: 0, endMs: 0, conn: 0 },
+      { method: 'GET', path: '/api/v1/namespaces/kube-system/configmaps', query: 'labelSelector=app%3Dkube-proxy', status: 200, user: 'admin', at: 0, startMs: 0, endMs: 0, conn: 0 },
     );
 
     sim.faults.latencyMs = 150;

@@ -34,6 +34,7 @@ export type {
   RequestRecord,
   SimHandle,
   SimState,
+  TlsCounts,
   UserRule,
 } from './types.js';
 export { listScenarios, loadScenario, parseState } from './state.js';
@@ -110,7 +111,7 @@ export async function startSim(state: SimState, opts: Partial<Faults> = {}): Pro
     const world = new World(store, behaviour, provider);
     installControllers(world);
 
-    const api = new ApiServer(world, certs, faults, requests);
+    const api = new ApiServer(world, certs, faults, requests, { http2: behaviour.http2 === true });
     const adminToken = token('admin');
     api.tokens.set(adminToken, { name: 'admin', admin: true, rules: [] });
     for (const [tok, u] of Object.entries(behaviour.users ?? {})) {
@@ -131,8 +132,10 @@ export async function startSim(state: SimState, opts: Partial<Faults> = {}): Pro
       providerRequests,
       faults,
       clearRequests() {
-        requests.length = 0;
-        providerRequests.length = 0;
+        api.clearRequests();
+      },
+      tlsHandshakes() {
+        return api.tlsHandshakes();
       },
       async addUser(name: string, rules: UserRule[]): Promise<string> {
         if (!/^[A-Za-z0-9_.:@-]+$/.test(name)) throw new Error(`invalid user name: ${name}`);

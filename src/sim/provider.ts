@@ -5,6 +5,7 @@
  */
 import { createServer, type Server } from 'node:https';
 import type { Socket } from 'node:net';
+import { ConnCounter } from './conns.js';
 import type { ProviderStatusSpec, RequestRecord } from './types.js';
 
 export class ProviderResponder {
@@ -14,12 +15,14 @@ export class ProviderResponder {
   private closed = false;
   port = 0;
   spec: ProviderStatusSpec;
+  /** TLS handshakes and connection numbers of the request log */
+  readonly conns: ConnCounter;
 
   constructor(
     cert: string,
     key: string,
     spec: ProviderStatusSpec,
-    private readonly log: RequestRecord[],
+    readonly log: RequestRecord[],
   ) {
     this.spec = spec;
     this.server = createServer({ cert, key, minVersion: 'TLSv1.2' }, (req, res) => {
@@ -33,6 +36,7 @@ export class ProviderResponder {
         user: '',
         at: Date.now(),
       };
+      this.conns.stamp(req, res, rec);
       this.log.push(rec);
       const s = this.spec;
       if (rec.path !== '/status') {
@@ -51,6 +55,7 @@ export class ProviderResponder {
       // a string body is taken as JSON text already
       res.writeHead(rec.status, { 'Content-Type': 'application/json' }).end(typeof s.body === 'string' ? s.body : JSON.stringify(s.body ?? {}));
     });
+    this.conns = new ConnCounter(this.server);
     this.server.on('connection', (sock: Socket) => {
       this.sockets.add(sock);
       sock.on('close', () => this.sockets.delete(sock));

@@ -3,11 +3,14 @@
  * hangs), bearer-token authentication, discovery/OpenAPI and the resource routes.
  */
 import { createServer, type Server } from 'node:https';
+import { createSecureServer } from 'node:http2';
+import type { Server as TlsServer } from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { handleResource, parseResourcePath, type Ctx } from './api.js';
 import type { User } from './auth.js';
 import type { CertBundle } from './certs.js';
+import { ConnCounter } from './conns.js';
 import { apiVersions, openapiV3Doc, openapiV3Index, versionInfo } from './discovery.js';
 import { ApiError, sendError, sendJson, statusBody } from './http.js';
 import type { Faults, RequestRecord } from './types.js';
@@ -33,11 +36,13 @@ function sleep(ms: number): Promise<void> {
 }
 
 export class ApiServer {
-  private server: Server;
+  private server: Server | TlsServer;
   private sockets = new Set<Socket>();
   private tracked = new Set<() => void>();
   private random = prng(0x5eed);
   readonly tokens = new Map<string, User>();
+  /** TLS handshakes and connection numbers of the request log */
+  readonly conns: ConnCounter;
   port = 0;
 
   constructor(
@@ -45,14 +50,24 @@ export class ApiServer {
     certs: CertBundle,
     readonly faults: Faults,
     readonly requests: RequestRecord[],
+    opts: { http2?: boolean } = {},
   ) {
-    this.server = createServer({ cert: certs.serverCert, key: certs.serverKey, ca: certs.caCert }, (req, res) => {
+    const tls = { cert: certs.serverCert, key: certs.serverKey, ca: certs.caCert };
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((e: unknown) => {
         if (e instanceof ApiError) sendError(res, e);
         else sendJson(res, 500, statusBody(500, `Internal error occurred: ${(e as Error)?.message ?? String(e)}`, 'InternalError'));
       });
-    });
-    this.server.keepAliveTimeout = 30_000;
+    };
+    if (opts.http2) {
+      // like kube-apiserver: HTTP/2 offered by ALPN, HTTP/1.1 for clients that do not ask for it
+      this.server = createSecureServer({ ...tls, allowHTTP1: true }, onRequest as unknown as Parameters<typeof createSecureServer>[1]);
+    } else {
+      const https = createServer(tls, onRequest);
+      https.keepAliveTimeout = 30_000;
+      this.server = https;
+    }
+    this.conns = new ConnCounter(this.server);
     this.server.on('connection', (s: Socket) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
@@ -99,11 +114,16 @@ export class ApiServer {
     const rawQuery = qi < 0 ? '' : url.slice(qi + 1);
     const method = (req.method ?? 'GET').toUpperCase();
     const user = this.authenticate(req);
+    if (rawPath.startsWith('/sim/v1/')) return this.control(req, res, method, rawPath, user);
     const rec: RequestRecord = { method, path: rawPath, query: rawQuery, status: 0, user: user?.name ?? '', at: Date.now() };
+    this.conns.stamp(req, res, rec);
     this.requests.push(rec);
     const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+    const h2 = req.httpVersionMajor === 2;
     (res as unknown as { writeHead: (...args: unknown[]) => ServerResponse }).writeHead = (code: unknown, ...rest: unknown[]) => {
       rec.status = Number(code);
+      // HTTP/2 forbids connection-specific headers (the chunked watch sets Transfer-Encoding)
+      if (h2) for (const h of rest) if (h && typeof h === 'object') for (const k of Object.keys(h)) if (/^(transfer-encoding|connection|keep-alive)$/i.test(k)) delete (h as Record<string, unknown>)[k];
       return writeHead(code, ...rest);
     };
 
@@ -152,6 +172,38 @@ export class ApiServer {
       return;
     }
     return this.nonResource(res, rawPath, req);
+  }
+
+  /**
+   * Sim extension for a client in another process (the benchmark against `sim serve`):
+   * `GET /sim/v1/requests` answers {tlsHandshakes: {api, provider}, requests, providerRequests};
+   * `DELETE /sim/v1/requests` clears them. Admin token only; not logged, no faults, and the
+   * connection that carries it is not counted as a handshake.
+   */
+  private control(req: IncomingMessage, res: ServerResponse, method: string, rawPath: string, user: User | undefined): void {
+    this.conns.markControl(req);
+    if (!user) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+    if (!user.admin) throw new ApiError(403, `User "${user.name}" cannot use the simulator's control API`, 'Forbidden');
+    if (rawPath !== '/sim/v1/requests') throw new ApiError(404, 'the server could not find the requested resource', 'NotFound', {});
+    if (method === 'GET') {
+      return sendJson(res, 200, { tlsHandshakes: this.tlsHandshakes(), requests: this.requests, providerRequests: this.world.provider.log });
+    }
+    if (method === 'DELETE') {
+      this.clearRequests();
+      return sendJson(res, 200, { tlsHandshakes: this.tlsHandshakes() });
+    }
+    throw new ApiError(405, 'the server does not allow this method on the requested resource', 'MethodNotAllowed');
+  }
+
+  tlsHandshakes(): { api: number; provider: number } {
+    return { api: this.conns.handshakes, provider: this.world.provider.conns.handshakes };
+  }
+
+  clearRequests(): void {
+    this.requests.length = 0;
+    this.world.provider.log.length = 0;
+    this.conns.reset();
+    this.world.provider.conns.reset();
   }
 
   private authenticate(req: IncomingMessage): User | undefined {

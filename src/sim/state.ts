@@ -61,6 +61,7 @@ function mergeBehaviour(into: Behaviour, doc: Record<string, unknown>, where: st
   }
   if (typeof doc.defaultCrds === 'boolean') into.defaultCrds = doc.defaultCrds;
   if (typeof doc.kubernetesVersion === 'string') into.kubernetesVersion = doc.kubernetesVersion;
+  if (typeof doc.http2 === 'boolean') into.http2 = doc.http2;
 }
 
 function checkObject(o: unknown, where: string): KubeObject {

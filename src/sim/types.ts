@@ -88,6 +88,11 @@ export interface Behaviour {
    * cluster without them.
    */
   defaultCrds?: boolean;
+  /**
+   * Sim extension: offer HTTP/2 by ALPN like kube-apiserver (HTTP/1.1 stays available).
+   * Default false: HTTP/1.1 only.
+   */
+  http2?: boolean;
   /** Sim extension: Kubernetes version reported by /version (default v1.30.4). */
   kubernetesVersion?: string;
 }
@@ -115,6 +120,17 @@ export interface RequestRecord {
   status: number;
   user: string;
   at: number;
+  /** when the request arrived and when its answer was finished (epoch ms, sub-millisecond); endMs is absent while unanswered */
+  startMs?: number;
+  endMs?: number;
+  /** the TLS connection that carried it (1, 2, ... per server, in handshake order) */
+  conn?: number;
+}
+
+/** New TLS connections (completed handshakes) at the API server and at the provider's :8443. */
+export interface TlsCounts {
+  api: number;
+  provider: number;
 }
 
 export interface SimHandle {
@@ -125,7 +141,10 @@ export interface SimHandle {
   requests: RequestRecord[];
   providerRequests: RequestRecord[];
   faults: Faults;
+  /** clears both request logs and the TLS handshake counts */
   clearRequests(): void;
+  /** TLS handshakes since start or the last clearRequests() */
+  tlsHandshakes(): TlsCounts;
   addUser(name: string, rules: UserRule[]): Promise<string>;
   objects(): KubeObject[];
   close(): Promise<void>;
