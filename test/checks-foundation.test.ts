@@ -58,7 +58,8 @@ describe('healthy scenarios pass every foundation check', () => {
 
   test('healthy-kubespray: the controller Service selects the Kubespray controller pod', async () => {
     const report = await run('healthy-kubespray', [SVC]);
-    const r = expectCheck(report, SVC, 'pass', /monitoring 7472/, /controller-7d4c5f8b9c-/);
+    const r = expectCheck(report, SVC, 'pass', /port monitoring \(7472 -> 7472, the controller's 7472\)/, /controller-7d4c5f8b9c-/);
+    assert.equal(r.details?.reason, 'service-ok');
     assert.equal(r.details?.deployment, 'controller');
   });
 });
@@ -132,8 +133,8 @@ describe('metallb.namespace', () => {
 describe('metallb.controller-service', () => {
   const cases: [string, RegExp[], string][] = [
     ['f-controller-svc-missing', [/Service metallb-system\/controller is missing/], 'service-missing'],
-    ['f-controller-port-misnamed', [/port 7472 is named "metrics", not "monitoring"/], 'misnamed'],
-    ['f-controller-port-wrong', [/port "monitoring" is 7473, not 7472/], 'wrong-number'],
+    ['f-controller-port-misnamed', [/port 7472 is named "metrics", not "monitoring"/], 'port-misnamed'],
+    ['f-controller-port-wrong', [/port "monitoring" \(7473\) forwards to container port 7473, but the MetalLB controller serves metrics on 7472/], 'target-port'],
     ['f-controller-selector-nothing', [/selector app=metallb,component=controller matches no pod in metallb-system/], 'selector-matches-nothing'],
   ];
   for (const [scenario, patterns, problem] of cases) {
@@ -141,6 +142,7 @@ describe('metallb.controller-service', () => {
       const report = await run(scenario, [SVC]);
       const r = expectCheck(report, SVC, 'fail', ...patterns);
       assert.ok((r.details?.problems as string[]).includes(problem), JSON.stringify(r.details?.problems));
+      assert.equal(r.details?.reason, problem);
       assert.equal(r.remedy?.fixId, 'metallb.expose-controller');
       assert.deepEqual(r.remedy?.params, { deployment: 'metallb-controller' });
       const expose = r.remedy!.commands.at(-1)!;

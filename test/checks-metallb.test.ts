@@ -56,7 +56,8 @@ describe('metallb.installed', () => {
     const s = await loadScenario('healthy-helm');
     s.objects = s.objects.filter((o) => !(o.kind === 'Deployment' && o.metadata.name === 'metallb-controller'));
     const { report } = await runScenario(s, { only: ['metallb.installed', 'metallb.version'] });
-    const r = expectCheck(report, 'metallb.installed', 'fail', /no MetalLB controller Deployment/, /metallb-controller/, /helm -n metallb-system install metallb/);
+    const r = expectCheck(report, 'metallb.installed', 'fail', /no MetalLB controller Deployment/, /app\.kubernetes\.io\/component=controller/, /helm -n metallb-system install metallb/);
+    assert.equal(r.details?.reason, 'controller-missing');
     assert.ok(r.remedy?.commands.some((c) => c.includes('--version 0.14.9')));
     expectCheck(report, 'metallb.version', 'skip', /no MetalLB controller Deployment/);
   });
@@ -85,7 +86,13 @@ describe('metallb.version', () => {
 
   test('0.16.0: no plain-HTTP metrics on 7472', async () => {
     const { report } = await runScenario('m-metallb-0-16', { only: ['metallb.version', 'metallb.metrics'] });
-    expectCheck(report, 'metallb.version', 'fail', /v0\.16\.0/, /plain-HTTP metrics on port 7472/, /9120/);
+    const r = expectCheck(report, 'metallb.version', 'fail', /v0\.16\.0/, /no longer serves plain-HTTP metrics/, /9120/);
+    assert.equal(r.details?.reason, 'version-too-new');
+    // a chart downgrade: back up pools and advertisements first, then the helm command of the release
+    assert.deepEqual(r.remedy?.commands, [
+      'kubectl -n metallb-system get ipaddresspools,l2advertisements,bgpadvertisements -o yaml > metallb-backup.yaml',
+      'helm -n metallb-system upgrade metallb metallb/metallb --version 0.14.9',
+    ]);
     expectCheck(report, 'metallb.metrics', 'fail', /could not reach the controller/, /connection refused/);
   });
 
@@ -112,7 +119,8 @@ describe('metallb.version', () => {
     dep.spec.template.spec.containers[0].image = 'quay.io/metallb/controller:v0.16.1';
     const { report } = await runScenario(s, { only: ['metallb.version'] });
     const r = expectCheck(report, 'metallb.version', 'fail', /v0\.16\.1/);
-    assert.match(r.remedy!.commands[0]!, /kubectl apply -f https:\/\/raw\.githubusercontent\.com\/metallb\/metallb\/v0\.14\.9\/config\/manifests\/metallb-native\.yaml/);
+    assert.match(r.remedy!.commands[0]!, /metallb-backup\.yaml/);
+    assert.match(r.remedy!.commands[1]!, /kubectl apply -f https:\/\/raw\.githubusercontent\.com\/metallb\/metallb\/v0\.14\.9\/config\/manifests\/metallb-native\.yaml/);
   });
 });
 
@@ -220,9 +228,34 @@ describe('metallb.excluded-nodes', () => {
     assert.equal(lists.length, 1, `node lists: ${lists.map((r) => decodeURIComponent(r.query)).join(' | ')}`);
   });
 
-  test('single excluded node: fail', async () => {
+  test('single excluded node: fail, offering the label removal or speaker.ignoreExcludeLB', async () => {
     const { report } = await runScenario('m-excluded-single-node', { only: ['metallb.excluded-nodes'] });
-    expectCheck(report, 'metallb.excluded-nodes', 'fail', /the only node, node1, is labelled/, /from no node/, /exclude-from-external-load-balancers-/);
+    const r = expectCheck(report, 'metallb.excluded-nodes', 'fail', /the only node, node1, is labelled/, /from no node/, /exclude-from-external-load-balancers-/);
+    assert.equal(r.details?.reason, 'all-nodes-excluded');
+    assert.equal(r.details?.ignoreExcludeLB, false);
+    assert.match(r.hint!, /helm -n metallb-system upgrade metallb metallb\/metallb --reuse-values --set speaker\.ignoreExcludeLB=true/);
+  });
+
+  test('single excluded node, speaker runs with --ignore-exclude-lb (0.14.4+): pass', async () => {
+    const { report } = await runScenario('m-excluded-ignored', { only: ['metallb.excluded-nodes'] });
+    const r = expectCheck(report, 'metallb.excluded-nodes', 'pass', /runs with --ignore-exclude-lb/);
+    assert.equal(r.details?.reason, 'ignore-exclude-lb');
+    assert.equal(r.details?.ignoreExcludeLB, true);
+  });
+
+  test('--ignore-exclude-lb=false, and the flag on a speaker older than 0.14.4, do not count', async () => {
+    for (const [args, image] of [
+      [['--ignore-exclude-lb', '--ignore-exclude-lb=false'], 'quay.io/metallb/speaker:v0.14.8'],
+      [['--ignore-exclude-lb'], 'quay.io/metallb/speaker:v0.14.3'],
+    ] as const) {
+      const s = await loadScenario('m-excluded-ignored');
+      const ds = s.objects.find((o) => o.kind === 'DaemonSet' && o.metadata.name === 'metallb-speaker') as any;
+      ds.spec.template.spec.containers[0].args = [...args];
+      ds.spec.template.spec.containers[0].image = image;
+      const { report } = await runScenario(s, { only: ['metallb.excluded-nodes'] });
+      const r = expectCheck(report, 'metallb.excluded-nodes', 'fail');
+      assert.equal(r.details?.reason, 'all-nodes-excluded', JSON.stringify(args));
+    }
   });
 
   test('every node excluded: fail', async () => {
@@ -247,7 +280,10 @@ describe('metallb.excluded-nodes', () => {
     const s = await loadScenario('m-excluded-single-node');
     const dep = s.objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'metallb-controller') as any;
     dep.spec.template.spec.containers[0].image = 'quay.io/metallb/controller:v0.13.12';
+    const ds = s.objects.find((o) => o.kind === 'DaemonSet' && o.metadata.name === 'metallb-speaker') as any;
+    ds.spec.template.spec.containers[0].image = 'quay.io/metallb/speaker:v0.13.12';
     const { report } = await runScenario(s, { only: ['metallb.excluded-nodes'] });
-    expectCheck(report, 'metallb.excluded-nodes', 'warn', /v0\.13\.12 still announces/, /0\.14\.2 and later will not/);
+    const r = expectCheck(report, 'metallb.excluded-nodes', 'warn', /v0\.13\.12 still announces/, /0\.14\.2 and later will not/);
+    assert.equal(r.details?.reason, 'label-ignored-by-old-metallb');
   });
 });
