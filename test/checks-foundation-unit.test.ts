@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { ciliumReplacesKubeProxy, flagValue, goBoolFalse, goBoolTrue, kubeRouterRunsServiceProxy, parseKubeProxyConfig } from '../src/checks/lib/kube-proxy-config.js';
 import { barrierScanner, scanBarrierText } from '../src/checks/lib/barrier-scan.js';
+import { goBoolFlag, speakerArgv } from '../src/checks/metallb/excluded-nodes.js';
 import { controllerMetricsPort, exposeCommand, exposeRemedy, monitoringPortProblem } from '../src/checks/metallb/controller-service.js';
 import { statusSummary, statusUrl } from '../src/checks/provider/status-endpoint.js';
 import { formatWindow } from '../src/checks/ip-operator/barrier.js';
@@ -150,6 +151,19 @@ describe('controller Service port rules', () => {
     assert.equal(monitoringPortProblem([{ name: 'monitoring', port: 7472, targetPort: 9090 as any }])?.code, 'target-port');
     assert.equal(monitoringPortProblem([{ name: 'monitoring', port: 7472, targetPort: 'metrics' as any }], [{ name: 'monitoring', containerPort: 7472 }])?.code, 'target-port-unresolved');
     assert.equal(monitoringPortProblem([{ name: 'monitoring', port: 7472, targetPort: 'webhook-server' as any }], [{ name: 'webhook-server', containerPort: 9443 }])?.code, 'target-port');
+  });
+  test('--ignore-exclude-lb as Go\'s flag package reads a bool flag', () => {
+    assert.equal(goBoolFlag(['--port=7472', '--ignore-exclude-lb'], 'ignore-exclude-lb'), true);
+    assert.equal(goBoolFlag(['-ignore-exclude-lb'], 'ignore-exclude-lb'), true);
+    assert.equal(goBoolFlag(['--ignore-exclude-lb=false'], 'ignore-exclude-lb'), false);
+    assert.equal(goBoolFlag(['--ignore-exclude-lb=T'], 'ignore-exclude-lb'), true);
+    assert.equal(goBoolFlag(['--ignore-exclude-lb', '--ignore-exclude-lb=0'], 'ignore-exclude-lb'), false);
+    assert.equal(goBoolFlag(['--', '--ignore-exclude-lb'], 'ignore-exclude-lb'), undefined);
+    assert.equal(goBoolFlag(['--ignore-exclude-lb-x'], 'ignore-exclude-lb'), undefined);
+    assert.equal(goBoolFlag([], 'ignore-exclude-lb'), undefined);
+    const ds = (c: object) => ({ spec: { template: { spec: { containers: [{ name: 'speaker', ...c }] } } } }) as any;
+    assert.deepEqual(speakerArgv(ds({ args: ['--ignore-exclude-lb'] })), ['--ignore-exclude-lb']);
+    assert.deepEqual(speakerArgv(ds({ command: ['/speaker', '--ignore-exclude-lb'], args: ['--port=7472'] })), ['--ignore-exclude-lb', '--port=7472']);
   });
   test('controller metrics port from --port (Go flag forms, last wins), else the default of the version', () => {
     const dep = (args: string[]) => ({ spec: { template: { spec: { containers: [{ name: 'controller', image: 'quay.io/metallb/controller:v0.14.9', args }] } } } }) as any;

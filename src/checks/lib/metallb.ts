@@ -394,3 +394,56 @@ export function listNames(names: readonly string[], max = 3): string {
   if (names.length <= max) return names.join(', ');
   return `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
 }
+
+// ---- which pool a lease Service can get its IP from -------------------------------
+
+/**
+ * A lease Service as MetalLB's allocator sees it: its namespace (per lease, named by
+ * the provider, so unknown for a lease not yet created) with its labels, and its own
+ * labels. The labels every lease carries: namespace akash.network=true; Service
+ * akash.network=true and akash.network/service-target=metal-lb (upstream-facts 1.4).
+ */
+export interface LeaseProbe {
+  namespace: string | null;
+  namespaceLabels: Record<string, string>;
+  serviceLabels: Record<string, string>;
+  /** `lease-x/web-ip-80-tcp` or `a new lease`. */
+  what: string;
+}
+
+export const FUTURE_LEASE: LeaseProbe = {
+  namespace: null,
+  namespaceLabels: { 'akash.network': 'true' },
+  serviceLabels: { 'akash.network': 'true', 'akash.network/service-target': 'metal-lb' },
+  what: 'a new lease',
+};
+
+export type AllocationMiss = 'auto-assign' | 'namespace' | 'service' | 'not-pinned';
+
+/**
+ * Can MetalLB auto-assign this pool to a Service that does not name a pool (the IP
+ * operator names none when it uses pool `default`)? Mirrors v0.14.9
+ * internal/allocator/allocator.go: `Allocate` (:337-370) tries the pinned pools
+ * first, then every pool with `AutoAssign && ServiceAllocations == nil` (:360);
+ * `pinnedPoolsForService` (:485-508) pins a pool by the Service's namespace
+ * (`namespaces` plus the namespaces its `namespaceSelectors` match,
+ * internal/config/config.go:537-561, 575-589) or by `serviceSelectors`, and
+ * `isPoolCompatibleWithService` (:510-525) requires the namespace to be in a
+ * non-empty namespace set and a serviceSelector to match when there are any.
+ * null: the pool can serve this lease.
+ */
+export function allocationMiss(spec: any, lease: LeaseProbe): AllocationMiss | null {
+  if (spec?.autoAssign === false) return 'auto-assign';
+  const sa = spec?.serviceAllocation;
+  if (sa === undefined || sa === null) return null;
+  const namespaces: string[] = Array.isArray(sa.namespaces) ? sa.namespaces.map(String) : [];
+  const nsSelectors: LabelSelectorSpec[] = Array.isArray(sa.namespaceSelectors) ? sa.namespaceSelectors : [];
+  const svcSelectors: LabelSelectorSpec[] = Array.isArray(sa.serviceSelectors) ? sa.serviceSelectors : [];
+  const inNamespaceSet = (lease.namespace !== null && namespaces.includes(lease.namespace)) || nsSelectors.some((s) => labelSelectorMatches(s, lease.namespaceLabels));
+  const namespaceRestricted = namespaces.length > 0 || nsSelectors.length > 0;
+  if (namespaceRestricted && !inNamespaceSet) return 'namespace';
+  if (svcSelectors.length > 0 && !svcSelectors.some((s) => labelSelectorMatches(s, lease.serviceLabels))) return 'service';
+  // with neither, nothing pins the pool and it is excluded from auto-assignment (e.g. only a priority)
+  if (!inNamespaceSet && svcSelectors.length === 0) return 'not-pinned';
+  return null;
+}
