@@ -131,6 +131,13 @@ describe('metallb.namespace', () => {
 });
 
 describe('metallb.controller-service', () => {
+  test('f-controller-port-80: port NAMED monitoring 80 -> 7472 passes, and agrees with metallb.metrics', async () => {
+    const report = await run('f-controller-port-80', [SVC, 'metallb.metrics']);
+    const r = expectCheck(report, SVC, 'pass', /port monitoring \(80 -> 7472, the controller's 7472\)/);
+    assert.equal(r.details?.reason, 'service-ok');
+    assert.equal(expectCheck(report, 'metallb.metrics', 'pass').details?.reason, 'pool-counted');
+  });
+
   const cases: [string, RegExp[], string][] = [
     ['f-controller-svc-missing', [/Service metallb-system\/controller is missing/], 'service-missing'],
     ['f-controller-port-misnamed', [/port 7472 is named "metrics", not "monitoring"/], 'port-misnamed'],

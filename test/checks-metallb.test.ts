@@ -287,3 +287,44 @@ describe('metallb.excluded-nodes', () => {
     assert.equal(r.details?.reason, 'label-ignored-by-old-metallb');
   });
 });
+
+describe('MetalLB installed by a Helm release not named metallb (release lb -> lb-metallb-*)', () => {
+  const find = (s: SimState, kind: string, name: string): any => s.objects.find((o) => o.kind === kind && o.metadata.name === name);
+
+  test('every MetalLB check finds it by its labels and passes', async () => {
+    const { report } = await runScenario('m-helm-release-renamed', { only: ALL_MINE });
+    for (const id of ALL_MINE) expectCheck(report, id, 'pass');
+    const r = result(report, 'metallb.installed');
+    assert.equal(r.details?.deployment, 'metallb-system/lb-metallb-controller');
+    assert.equal(r.details?.release, 'lb');
+    assert.equal(r.details?.foundBy, 'labels');
+    assert.equal(result(report, 'metallb.speaker').details?.memberlistSecret, 'lb-metallb-memberlist');
+  });
+
+  test('remedies name the objects found: expose lb-metallb-controller, memberlist lb-metallb-memberlist, helm upgrade lb', async () => {
+    const s = await loadScenario('m-helm-release-renamed');
+    s.objects = s.objects.filter((o) => !(o.kind === 'Service' && o.metadata.name === 'controller') && !(o.kind === 'Secret' && o.metadata.name === 'lb-metallb-memberlist'));
+    find(s, 'Deployment', 'lb-metallb-controller').spec.template.spec.containers[0].image = 'quay.io/metallb/controller:v0.16.0';
+    const { report } = await runScenario(s, { only: ['metallb.controller-service', 'metallb.speaker', 'metallb.version'] });
+    const svc = expectCheck(report, 'metallb.controller-service', 'fail', /expose deployment lb-metallb-controller --name=controller/);
+    assert.equal(svc.details?.reason, 'service-missing');
+    assert.deepEqual(svc.remedy?.params, { deployment: 'lb-metallb-controller' });
+    const sp = expectCheck(report, 'metallb.speaker', 'fail', /lb-metallb-memberlist is missing/);
+    assert.equal(sp.details?.reason, 'memberlist-missing');
+    assert.match(sp.remedy!.commands[0]!, /create secret generic lb-metallb-memberlist/);
+    assert.match(sp.remedy!.commands[1]!, /rollout restart ds lb-metallb-speaker/);
+    const v = expectCheck(report, 'metallb.version', 'fail');
+    assert.equal(v.remedy?.commands[1], 'helm -n metallb-system upgrade lb metallb/metallb --version 0.14.9');
+  });
+
+  test('a relabelled controller is still found by its image', async () => {
+    const s = await loadScenario('m-helm-release-renamed');
+    const dep = find(s, 'Deployment', 'lb-metallb-controller');
+    dep.metadata.labels = { app: 'lb' };
+    dep.spec.selector.matchLabels = { app: 'lb' };
+    dep.spec.template.metadata.labels = { app: 'lb' };
+    const { report } = await runScenario(s, { only: ['metallb.installed'] });
+    const r = expectCheck(report, 'metallb.installed', 'pass', /lb-metallb-controller/);
+    assert.equal(r.details?.foundBy, 'image');
+  });
+});

@@ -11,6 +11,7 @@ import { runScenario } from './helpers.js';
 const EXPECTED: [string, string[]][] = [
   ['demo', ['controller-service', 'strict-arp']],
   ['f-cilium-kpr', []],
+  ['f-controller-port-80', []],
   ['f-controller-port-misnamed', ['controller-service']],
   ['f-controller-port-wrong', ['controller-service']],
   ['f-controller-selector-nothing', ['controller-service']],
@@ -46,6 +47,7 @@ const EXPECTED: [string, string[]][] = [
   ['m-excluded-ignored', []],
   ['m-excluded-single-node', ['excluded-nodes']],
   ['m-excluded-some', []],
+  ['m-helm-release-renamed', []],
   ['m-legacy-config', ['legacy-config']],
   ['m-legacy-leftover', []],
   ['m-memberlist-missing', ['speaker']],

@@ -126,7 +126,10 @@ export const check: Check = {
     const [svc, ctrl, version] = await Promise.all([ctx.cluster.getService(METALLB_NS, SERVICE_NAME), findController(ctx.cluster), controllerVersion(ctx.cluster)]);
     const deployment = ctrl?.name;
     const depSelector = ctrl?.deployment.spec?.selector?.matchLabels;
-    const metricsPort = controllerMetricsPort(ctrl?.deployment, !!version?.version && compareVersion(version.version, { major: 0, minor: 16, patch: 0 }) >= 0);
+    // 0.16+ serves metrics only over HTTPS (its --port, 9120): no port would do for the operator's
+    // plain-HTTP scrape, so the Service is judged against the 7472 of the versions that work (see metallb.version)
+    const v016 = !!version?.version && compareVersion(version.version, { major: 0, minor: 16, patch: 0 }) >= 0;
+    const metricsPort = v016 ? METRICS_PORT : controllerMetricsPort(ctrl?.deployment);
     const noDeploymentNote = `no MetalLB controller Deployment was found in ${METALLB_NS} (by its labels or image): install MetalLB first`;
 
     if (!svc) {
@@ -148,6 +151,7 @@ export const check: Check = {
       selector: selStr,
       deployment: deployment ?? null,
       metricsPort,
+      ...(v016 ? { note: `MetalLB ${version!.version!.text} serves no plain-HTTP metrics; the Service is judged for ${METRICS_PORT} (see metallb.version)` } : {}),
     };
 
     let controllerPods: k8s.V1Pod[] = [];
