@@ -213,6 +213,23 @@ describe('metallb.controller-service', () => {
 });
 
 describe('kube-proxy.strict-arp', () => {
+  test('every scenario outcome carries its reason code', async () => {
+    const cases: [string, string, string][] = [
+      ['healthy-helm', 'pass', 'ipvs-strict-arp'],
+      ['f-iptables', 'pass', 'not-ipvs'],
+      ['f-ipvs-no-strictarp', 'fail', 'ipvs-strict-arp-false'],
+      ['f-ipvs-strictarp-absent', 'fail', 'ipvs-strict-arp-absent'],
+      ['f-cilium-kpr', 'skip', 'kube-proxy-replaced'],
+      ['f-kube-router', 'skip', 'kube-proxy-replaced'],
+      ['f-no-kube-proxy', 'warn', 'no-kube-proxy'],
+      ['f-kube-proxy-bad-yaml', 'error', 'config-unparsable'],
+    ];
+    for (const [scenario, status, reason] of cases) {
+      const r = expectCheck(await run(scenario, [ARP]), ARP, status as any);
+      assert.equal(r.details?.reason, reason, scenario);
+    }
+  });
+
   test('IPVS with strictARP: false: fail with the guide pipeline and the restart', async () => {
     const r = expectCheck(await run('f-ipvs-no-strictarp', [ARP]), ARP, 'fail', /IPVS mode with strictARP: false/, /rollout restart daemonset kube-proxy/);
     assert.equal(r.remedy?.fixId, 'kube-proxy.enable-strict-arp');

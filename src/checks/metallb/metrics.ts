@@ -59,14 +59,15 @@ export const check: Check = {
 
 async function unreachable(ctx: Parameters<Check['run']>[0], status: number, msg: string, details: Record<string, unknown>): Promise<Finding> {
   const ctrl = await findController(ctx.cluster);
-  const deployment = ctrl?.name ?? 'metallb-controller';
+  const deployment = ctrl?.name;
+  const noController = `no MetalLB controller Deployment was found in ${METALLB_NS}: install MetalLB first (see metallb.installed)`;
   if (status === 404 && /\bservices?\b.*not found/i.test(msg)) {
     details.problem = 'service-missing';
     details.reason = 'service-missing';
     return fail(`Service ${SVC} does not exist: the IP operator cannot find MetalLB's metrics (HTTP 404)`, {
       details,
-      hint: `Create it from Deployment ${deployment}: ${exposeCommand(deployment)}`,
-      remedy: exposeRemedy(deployment, false),
+      hint: deployment ? `Create it from Deployment ${deployment}: ${exposeCommand(deployment)}` : noController,
+      ...(deployment ? { remedy: exposeRemedy(deployment, false) } : {}),
     });
   }
   if (status === 404) {
@@ -83,12 +84,12 @@ async function unreachable(ctx: Parameters<Check['run']>[0], status: number, msg
     const ports = svc?.spec?.ports ?? [];
     if (!ports.some((p) => p.name === 'monitoring')) {
       details.problem = 'no-monitoring-port';
-    details.reason = 'no-monitoring-port';
+      details.reason = 'no-monitoring-port';
       const have = ports.map((p) => `${p.name ? `"${p.name}" ` : ''}${p.port}`).join(', ') || 'none';
       return fail(`Service ${SVC} has no port named "monitoring" (ports: ${have}), so the proxy answers HTTP 503`, {
         details,
-        hint: `Recreate the Service with TCP port "monitoring" 7472: kubectl -n ${METALLB_NS} delete service controller && ${exposeCommand(deployment)}`,
-        remedy: exposeRemedy(deployment, true),
+        hint: deployment ? `Recreate the Service with TCP port "monitoring" 7472: kubectl -n ${METALLB_NS} delete service controller && ${exposeCommand(deployment)}` : noController,
+        ...(deployment ? { remedy: exposeRemedy(deployment, true) } : {}),
       });
     }
     details.problem = 'no-endpoints';
@@ -103,7 +104,7 @@ async function unreachable(ctx: Parameters<Check['run']>[0], status: number, msg
     details.reason = 'unreachable';
     return fail(`the API server could not reach the controller through ${SVC}:monitoring (HTTP ${status}${msg ? `: ${msg}` : ''})`, {
       details,
-      hint: `MetalLB 0.16+ serves no plain-HTTP metrics on 7472 (see metallb.version); otherwise check the controller pod listens on 7472: kubectl -n ${METALLB_NS} logs deployment/${deployment}`,
+      hint: `MetalLB 0.16+ serves no plain-HTTP metrics on 7472 (see metallb.version); otherwise check the controller pod listens on 7472: kubectl -n ${METALLB_NS} logs deployment/${deployment ?? '<controller>'}`,
     });
   }
   details.problem = 'http-error';

@@ -2,7 +2,7 @@ import type * as k8s from '@kubernetes/client-node';
 import { fail, pass, type Check } from '../../core/types.js';
 import { METALLB_NS } from '../lib/akash.js';
 import { ClusterError } from '../../cluster/errors.js';
-import { DEFAULT_POOL, FUTURE_LEASE, LEASE_SERVICE_SELECTOR, allocationMiss, listNames, listPools, operatorPool } from '../lib/metallb.js';
+import { DEFAULT_POOL, FUTURE_LEASE, LEASE_SERVICE_SELECTOR, allocationMiss, findController, listNames, listPools, operatorPool } from '../lib/metallb.js';
 
 /** At most this many pending Services get an event lookup (one request each). */
 export const MAX_EVENT_LOOKUPS = 20;
@@ -93,7 +93,13 @@ export const check: Check = {
       hint = `MetalLB could not allocate: read the event and the Service annotations: kubectl -n ${ns} describe service ${name}`;
     } else {
       details.reason = 'no-event';
-      hint = `MetalLB left no event: check the controller is running and processing Services (see metallb.installed): kubectl -n ${METALLB_NS} logs deployment/metallb-controller`;
+      let ctrl: string | undefined;
+      try {
+        ctrl = (await findController(ctx.cluster))?.name;
+      } catch (e) {
+        if (!(e instanceof ClusterError)) throw e;
+      }
+      hint = `MetalLB left no event: check the controller is running and processing Services (see metallb.installed)${ctrl ? `: kubectl -n ${METALLB_NS} logs deployment/${ctrl}` : ''}`;
     }
     details.causes = { noAvailableIps: exhausted.length, allocationFailed: failed.length, noEvent: silent.length };
     return fail(`${head} (${firstText})${others}`, { details, hint });
