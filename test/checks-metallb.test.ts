@@ -328,3 +328,29 @@ describe('MetalLB installed by a Helm release not named metallb (release lb -> l
     assert.equal(r.details?.foundBy, 'image');
   });
 });
+
+describe('every outcome of the MetalLB and kube-proxy checks carries details.reason', () => {
+  const MINE = [...ALL_MINE, 'metallb.namespace', 'metallb.controller-service', 'kube-proxy.strict-arp'];
+  const SCENARIOS = [
+    'healthy-helm', 'healthy-kubespray', 'm-helm-release-renamed', 'm-metallb-0-16', 'm-metallb-0-12', 'm-version-unparsable', 'm-legacy-config',
+    'm-legacy-leftover', 'm-pool-not-default', 'm-pool-overlap', 'm-pool-invalid-entry', 'm-pool-exhausted', 'm-pool-low', 'm-pool-no-autoassign',
+    'm-pool-service-allocation', 'm-no-advertisement', 'm-advertisement-other-pool', 'm-metrics-svc-missing', 'm-metrics-unreachable',
+    'm-memberlist-missing', 'm-speaker-not-ready', 'm-psa-baseline', 'm-psa-missing', 'm-psa-missing-blocked', 'm-excluded-some',
+    'm-excluded-ignored', 'm-controller-unavailable', 'f-controller-selects-speaker', 'f-controller-port-80', 'f-no-metallb-ns',
+  ];
+  test('in every scenario of this area', { timeout: 240_000 }, async () => {
+    const seen = new Set<string>();
+    for (const scenario of SCENARIOS) {
+      const { report } = await runScenario(scenario, { only: MINE, timeoutMs: 8000 });
+      for (const r of report.checks) {
+        if (!MINE.includes(r.id)) continue;
+        // a skip because a dependency failed is the runner's, with details.blockedBy
+        if (r.status === 'skip' && r.details?.blockedBy) continue;
+        assert.equal(typeof r.details?.reason, 'string', `${scenario}: ${r.id} ${r.status} has no details.reason (${r.message})`);
+        assert.match(r.details!.reason as string, /^[a-z0-9]+(-[a-z0-9]+)*$/, `${scenario}: ${r.id} reason is not kebab-case`);
+        seen.add(`${r.id}:${r.details!.reason}`);
+      }
+    }
+    assert.ok(seen.size >= 40, `only ${seen.size} distinct check:reason outcomes seen`);
+  });
+});
