@@ -145,11 +145,16 @@ describe('metallb.controller-service', () => {
     ['f-controller-selector-nothing', [/selector app=metallb,component=controller matches no pod in metallb-system/], 'selector-matches-nothing'],
   ];
   for (const [scenario, patterns, problem] of cases) {
-    test(`${scenario}: fail with its own words and the expose remedy for metallb-controller`, async () => {
+    test(`${scenario}: fail with its own words and the remedy for metallb-controller`, async () => {
       const report = await run(scenario, [SVC]);
       const r = expectCheck(report, SVC, 'fail', ...patterns);
       assert.ok((r.details?.problems as string[]).includes(problem), JSON.stringify(r.details?.problems));
       assert.equal(r.details?.reason, problem);
+      if (problem === 'target-port') {
+        // only the target is wrong: point it at the controller's metrics port, keep the Service
+        assert.deepEqual(r.remedy?.commands, [`kubectl -n metallb-system patch service controller --type=json -p '[{"op":"replace","path":"/spec/ports/0/targetPort","value":7472}]'`]);
+        return;
+      }
       assert.equal(r.remedy?.fixId, 'metallb.expose-controller');
       assert.deepEqual(r.remedy?.params, { deployment: 'metallb-controller' });
       const expose = r.remedy!.commands.at(-1)!;
@@ -167,6 +172,14 @@ describe('metallb.controller-service', () => {
     const msgs = new Set<string>();
     for (const [scenario] of cases) msgs.add(result(await run(scenario, [SVC]), SVC).message);
     assert.equal(msgs.size, cases.length);
+  });
+
+  test('controller started with --port=7473 behind a Service to 7472: target-port, fixed by a targetPort patch', async () => {
+    const report = await run('m-metrics-unreachable', [SVC]);
+    const r = expectCheck(report, SVC, 'fail', /forwards to container port 7472, but the MetalLB controller serves metrics on 7473/);
+    assert.equal(r.details?.reason, 'target-port');
+    assert.equal(r.details?.metricsPort, 7473);
+    assert.match(r.remedy!.commands[0]!, /"path":"\/spec\/ports\/0\/targetPort","value":7473/);
   });
 
   test('Kubespray layout: the remedy exposes Deployment controller', async () => {

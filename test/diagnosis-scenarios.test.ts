@@ -54,7 +54,7 @@ const EXPECTED: [string, string[]][] = [
   ['m-metallb-0-12', ['metallb-version']],
   ['m-metallb-0-16', ['metallb-version']],
   ['m-metrics-svc-missing', ['controller-service']],
-  ['m-metrics-unreachable', ['metrics-unreachable']],
+  ['m-metrics-unreachable', ['controller-service']],
   ['m-no-advertisement', ['no-advertisement']],
   ['m-pool-exhausted', ['pool-exhausted']],
   ['m-pool-invalid-entry', ['no-default-pool']],

@@ -190,8 +190,19 @@ export const check: Check = {
     if (problems.length > 0) {
       details.problems = problems.map((p) => p.code);
       details.reason = problems[0]!.code;
-      const onlyNotRunning = problems.length === 1 && problems[0]!.code === 'controller-not-running';
       const message = `Service ${METALLB_NS}/${SERVICE_NAME}: ${problems.map((p) => p.message).join('; ')}`;
+      const onlyNotRunning = problems.length === 1 && problems[0]!.code === 'controller-not-running';
+      // only the target is wrong: point it at the controller's metrics port (recreating from the
+      // Deployment would forward to 7472 again, wrong for a controller started with another --port)
+      if (problems.length === 1 && (problems[0]!.code === 'target-port' || problems[0]!.code === 'target-port-unresolved')) {
+        const i = ports.findIndex((p) => p.name === PORT_NAME);
+        const cmd = `kubectl -n ${METALLB_NS} patch service ${SERVICE_NAME} --type=json -p '[{"op":"replace","path":"/spec/ports/${i}/targetPort","value":${metricsPort}}]'`;
+        return fail(message, {
+          details,
+          hint: `Point port "${PORT_NAME}" at the controller's metrics port ${metricsPort}: ${cmd}`,
+          remedy: { summary: `set targetPort of port ${PORT_NAME} of Service ${METALLB_NS}/${SERVICE_NAME} to ${metricsPort}`, commands: [cmd] },
+        });
+      }
       if (onlyNotRunning) {
         return fail(message, {
           details,
