@@ -276,14 +276,14 @@ describe('metallb.excluded-nodes', () => {
     expectCheck(report, 'metallb.excluded-nodes', 'fail', /others \(node2\) are not Ready/);
   });
 
-  test('MetalLB before 0.14.2 still announces from them: warn about the upgrade', async () => {
+  test('MetalLB before 0.14 still announces from them: warn about the upgrade', async () => {
     const s = await loadScenario('m-excluded-single-node');
     const dep = s.objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'metallb-controller') as any;
     dep.spec.template.spec.containers[0].image = 'quay.io/metallb/controller:v0.13.12';
     const ds = s.objects.find((o) => o.kind === 'DaemonSet' && o.metadata.name === 'metallb-speaker') as any;
     ds.spec.template.spec.containers[0].image = 'quay.io/metallb/speaker:v0.13.12';
     const { report } = await runScenario(s, { only: ['metallb.excluded-nodes'] });
-    const r = expectCheck(report, 'metallb.excluded-nodes', 'warn', /v0\.13\.12 still announces/, /0\.14\.2 and later will not/);
+    const r = expectCheck(report, 'metallb.excluded-nodes', 'warn', /v0\.13\.12 still announces/, /0\.14 and later will not/);
     assert.equal(r.details?.reason, 'label-ignored-by-old-metallb');
   });
 });

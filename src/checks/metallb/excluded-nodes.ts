@@ -7,8 +7,8 @@ import { EXCLUDE_LB_LABEL, compareVersion, controllerVersion, findSpeakerWorkloa
 const isReady = (n: k8s.V1Node): boolean => (n.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
 export const IGNORE_FLAG = 'ignore-exclude-lb';
-/** The speaker honours the label since 0.14.2; `--ignore-exclude-lb` exists since 0.14.4. */
-export const LABEL_HONOURED_SINCE = { major: 0, minor: 14, patch: 2 };
+/** The speaker honours the label since v0.14.0 (first released as 0.14.2); `--ignore-exclude-lb` exists since 0.14.4. */
+export const LABEL_HONOURED_SINCE = { major: 0, minor: 14, patch: 0 };
 export const IGNORE_FLAG_SINCE = { major: 0, minor: 14, patch: 4 };
 
 export function unlabelCommand(node: string): string {
@@ -78,7 +78,7 @@ export const check: Check = {
   dependsOn: ['cluster.api'],
   doc: {
     what: 'Lists the nodes labelled node.kubernetes.io/exclude-from-external-load-balancers (kubeadm puts it on control-plane nodes) and compares them with all nodes. Reads the speaker DaemonSet (found by its labels) for `--ignore-exclude-lb` (Go bool flag: `--ignore-exclude-lb` or `--ignore-exclude-lb=true`, the last one wins; Helm value `speaker.ignoreExcludeLB`, rendered as that bare flag by metallb/metallb:charts/metallb/templates/speaker.yaml:252-254 at v0.14.9, values.yaml:272): with it (MetalLB 0.14.4 or later) the label does not matter. Without it, some excluded nodes warn; all nodes excluded, or no Ready node left to announce from, fails. details.reason: no-excluded-nodes, ignore-exclude-lb, some-nodes-excluded, all-nodes-excluded, label-ignored-by-old-metallb.',
-    why: 'MetalLB 0.14.2 and later do not announce lease IPs from labelled nodes: the layer 2 and BGP speakers skip a node when `!ignoreExcludeLB && IsNodeExcludedFromBalancers(node)` (metallb/metallb:speaker/layer2_controller.go:233 and speaker/bgp_controller.go:172 at v0.14.9; the label only needs to exist, internal/k8s/nodes/nodes.go:52-60). On a single-node provider, or when every node is labelled, no node answers for the lease IPs and they are unreachable, although the Services show an IP. The speaker flag `--ignore-exclude-lb` (speaker/main.go:88, since 0.14.4) turns the check off.',
+    why: 'MetalLB 0.14 and later (tag v0.14.0, first released as 0.14.2) do not announce lease IPs from labelled nodes: the layer 2 and BGP speakers skip a node when `!ignoreExcludeLB && IsNodeExcludedFromBalancers(node)` (metallb/metallb:speaker/layer2_controller.go:233 and speaker/bgp_controller.go:172 at v0.14.9; the label only needs to exist, internal/k8s/nodes/nodes.go:52-60). On a single-node provider, or when every node is labelled, no node answers for the lease IPs and they are unreachable, although the Services show an IP. The speaker flag `--ignore-exclude-lb` (speaker/main.go:88, since 0.14.4) turns the check off.',
     fix: 'Remove the label from the nodes that should announce: `kubectl label node <node> node.kubernetes.io/exclude-from-external-load-balancers-`. Or, with MetalLB 0.14.4 or later, let the speaker ignore the label: Helm `helm -n metallb-system upgrade <release> metallb/metallb --reuse-values --set speaker.ignoreExcludeLB=true`; manifests: add `--ignore-exclude-lb` to the speaker container args.',
   },
   async run(ctx) {
@@ -137,7 +137,7 @@ export const check: Check = {
     }
     if (oldMetallb) {
       details.reason = 'label-ignored-by-old-metallb';
-      return warn(`${which} labelled ${EXCLUDE_LB_LABEL}: MetalLB ${oldMetallb} still announces from them, but 0.14.2 and later will not${blocking ? ', leaving no node to announce from' : ''}`, {
+      return warn(`${which} labelled ${EXCLUDE_LB_LABEL}: MetalLB ${oldMetallb} still announces from them, but 0.14 and later will not${blocking ? ', leaving no node to announce from' : ''}`, {
         details,
         hint: `Remove the label before upgrading MetalLB: ${commands.join(' && ')}`,
         remedy,
