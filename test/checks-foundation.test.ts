@@ -126,6 +126,11 @@ describe('metallb.namespace', () => {
     const report = await run('f-no-metallb-ns', [SVC]);
     const r = expectCheck(report, NS, 'fail', /namespace metallb-system does not exist/, /helm .*install metallb/);
     assert.ok(r.remedy?.commands.includes('kubectl create ns metallb-system'));
+    assert.equal(r.details?.reason, 'namespace-missing');
+    // the text names the version the command installs
+    assert.match(r.remedy!.summary, /MetalLB 0\.14\.9/);
+    assert.ok(r.remedy!.commands.some((c) => c.includes('--version 0.14.9')));
+    assert.match(r.hint!, /Install MetalLB 0\.14\.9/);
     expectCheck(report, SVC, 'skip', /metallb\.namespace failed/);
   });
 });
