@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { ciliumReplacesKubeProxy, flagValue, goBoolFalse, goBoolTrue, kubeRouterRunsServiceProxy, parseKubeProxyConfig } from '../src/checks/lib/kube-proxy-config.js';
 import { barrierScanner, scanBarrierText } from '../src/checks/lib/barrier-scan.js';
-import { exposeCommand, exposeRemedy, monitoringPortProblem } from '../src/checks/metallb/controller-service.js';
+import { goBoolFlag, speakerArgv } from '../src/checks/metallb/excluded-nodes.js';
+import { controllerMetricsPort, exposeCommand, exposeRemedy, monitoringPortProblem } from '../src/checks/metallb/controller-service.js';
 import { statusSummary, statusUrl } from '../src/checks/provider/status-endpoint.js';
 import { formatWindow } from '../src/checks/ip-operator/barrier.js';
 import { installOperatorCommand as installCommand } from '../src/checks/lib/ip-operator.js';
@@ -127,21 +128,51 @@ describe('barrier scanner', () => {
 });
 
 describe('controller Service port rules', () => {
-  test('correct port', () => {
+  test('correct port: the port NAMED monitoring reaches the controller\'s metrics port; its number is free', () => {
     assert.equal(monitoringPortProblem([{ name: 'monitoring', port: 7472, protocol: 'TCP', targetPort: 7472 as any }]), null);
     assert.equal(monitoringPortProblem([{ name: 'monitoring', port: 7472 }]), null);
     assert.equal(monitoringPortProblem([{ name: 'monitoring', port: 7472, targetPort: 'monitoring' as any }], [{ name: 'monitoring', containerPort: 7472 }]), null);
+    // the IP operator resolves the port by name (SRV / API proxy): 80 -> 7472 works
+    assert.equal(monitoringPortProblem([{ name: 'monitoring', port: 80, targetPort: 7472 as any }]), null);
+    assert.equal(monitoringPortProblem([{ name: 'monitoring', port: 8080, targetPort: 'monitoring' as any }], [{ name: 'monitoring', containerPort: 7472 }]), null);
+    // a controller started with --port=7473 serves there
+    assert.equal(monitoringPortProblem([{ name: 'monitoring', port: 7473 }], undefined, 7473), null);
   });
-  test('misnamed, unnamed, missing, wrong number, UDP, wrong target', () => {
-    assert.equal(monitoringPortProblem([{ name: 'metrics', port: 7472 }])?.code, 'misnamed');
+  test('misnamed, unnamed, missing, UDP, wrong target, unresolvable named target', () => {
+    assert.equal(monitoringPortProblem([{ name: 'metrics', port: 7472 }])?.code, 'port-misnamed');
+    assert.equal(monitoringPortProblem([{ name: 'metrics', port: 80, targetPort: 7472 as any }])?.code, 'port-misnamed');
     assert.match(monitoringPortProblem([{ name: 'metrics', port: 7472 }])!.message, /named "metrics", not "monitoring"/);
     assert.match(monitoringPortProblem([{ port: 7472 }])!.message, /has no name/);
-    assert.equal(monitoringPortProblem([{ name: 'http', port: 80 }])?.code, 'missing');
-    assert.equal(monitoringPortProblem([])?.code, 'missing');
-    assert.equal(monitoringPortProblem([{ name: 'monitoring', port: 7473 }])?.code, 'wrong-number');
-    assert.equal(monitoringPortProblem([{ name: 'monitoring', port: 7472, protocol: 'UDP' }])?.code, 'protocol');
+    assert.equal(monitoringPortProblem([{ name: 'http', port: 80 }])?.code, 'port-missing');
+    assert.equal(monitoringPortProblem([])?.code, 'port-missing');
+    // no targetPort: it is the port number, which must then be the metrics port
+    assert.equal(monitoringPortProblem([{ name: 'monitoring', port: 7473 }])?.code, 'target-port');
+    assert.equal(monitoringPortProblem([{ name: 'monitoring', port: 7472, protocol: 'UDP' }])?.code, 'port-protocol');
     assert.equal(monitoringPortProblem([{ name: 'monitoring', port: 7472, targetPort: 9090 as any }])?.code, 'target-port');
-    assert.equal(monitoringPortProblem([{ name: 'monitoring', port: 7472, targetPort: 'metrics' as any }], [{ name: 'monitoring', containerPort: 7472 }])?.code, 'target-port');
+    assert.equal(monitoringPortProblem([{ name: 'monitoring', port: 7472, targetPort: 'metrics' as any }], [{ name: 'monitoring', containerPort: 7472 }])?.code, 'target-port-unresolved');
+    assert.equal(monitoringPortProblem([{ name: 'monitoring', port: 7472, targetPort: 'webhook-server' as any }], [{ name: 'webhook-server', containerPort: 9443 }])?.code, 'target-port');
+  });
+  test('--ignore-exclude-lb as Go\'s flag package reads a bool flag', () => {
+    assert.equal(goBoolFlag(['--port=7472', '--ignore-exclude-lb'], 'ignore-exclude-lb'), true);
+    assert.equal(goBoolFlag(['-ignore-exclude-lb'], 'ignore-exclude-lb'), true);
+    assert.equal(goBoolFlag(['--ignore-exclude-lb=false'], 'ignore-exclude-lb'), false);
+    assert.equal(goBoolFlag(['--ignore-exclude-lb=T'], 'ignore-exclude-lb'), true);
+    assert.equal(goBoolFlag(['--ignore-exclude-lb', '--ignore-exclude-lb=0'], 'ignore-exclude-lb'), false);
+    assert.equal(goBoolFlag(['--', '--ignore-exclude-lb'], 'ignore-exclude-lb'), undefined);
+    assert.equal(goBoolFlag(['--ignore-exclude-lb-x'], 'ignore-exclude-lb'), undefined);
+    assert.equal(goBoolFlag([], 'ignore-exclude-lb'), undefined);
+    const ds = (c: object) => ({ spec: { template: { spec: { containers: [{ name: 'speaker', ...c }] } } } }) as any;
+    assert.deepEqual(speakerArgv(ds({ args: ['--ignore-exclude-lb'] })), ['--ignore-exclude-lb']);
+    assert.deepEqual(speakerArgv(ds({ command: ['/speaker', '--ignore-exclude-lb'], args: ['--port=7472'] })), ['--ignore-exclude-lb', '--port=7472']);
+  });
+  test('controller metrics port from --port (Go flag forms, last wins), else the default of the version', () => {
+    const dep = (args: string[]) => ({ spec: { template: { spec: { containers: [{ name: 'controller', image: 'quay.io/metallb/controller:v0.14.9', args }] } } } }) as any;
+    assert.equal(controllerMetricsPort(dep(['--port=7472', '--log-level=info'])), 7472);
+    assert.equal(controllerMetricsPort(dep(['-port', '7000'])), 7000);
+    assert.equal(controllerMetricsPort(dep(['--port=7000', '--port=7100'])), 7100);
+    assert.equal(controllerMetricsPort(dep([])), 7472);
+    assert.equal(controllerMetricsPort(dep([]), true), 9120);
+    assert.equal(controllerMetricsPort(undefined), 7472);
   });
   test('expose command follows the guide and names the Deployment', () => {
     assert.equal(

@@ -58,7 +58,8 @@ describe('healthy scenarios pass every foundation check', () => {
 
   test('healthy-kubespray: the controller Service selects the Kubespray controller pod', async () => {
     const report = await run('healthy-kubespray', [SVC]);
-    const r = expectCheck(report, SVC, 'pass', /monitoring 7472/, /controller-7d4c5f8b9c-/);
+    const r = expectCheck(report, SVC, 'pass', /port monitoring \(7472 -> 7472, the controller's 7472\)/, /controller-7d4c5f8b9c-/);
+    assert.equal(r.details?.reason, 'service-ok');
     assert.equal(r.details?.deployment, 'controller');
   });
 });
@@ -125,22 +126,40 @@ describe('metallb.namespace', () => {
     const report = await run('f-no-metallb-ns', [SVC]);
     const r = expectCheck(report, NS, 'fail', /namespace metallb-system does not exist/, /helm .*install metallb/);
     assert.ok(r.remedy?.commands.includes('kubectl create ns metallb-system'));
+    assert.equal(r.details?.reason, 'namespace-missing');
+    // the text names the version the command installs
+    assert.match(r.remedy!.summary, /MetalLB 0\.14\.9/);
+    assert.ok(r.remedy!.commands.some((c) => c.includes('--version 0.14.9')));
+    assert.match(r.hint!, /Install MetalLB 0\.14\.9/);
     expectCheck(report, SVC, 'skip', /metallb\.namespace failed/);
   });
 });
 
 describe('metallb.controller-service', () => {
+  test('f-controller-port-80: port NAMED monitoring 80 -> 7472 passes, and agrees with metallb.metrics', async () => {
+    const report = await run('f-controller-port-80', [SVC, 'metallb.metrics']);
+    const r = expectCheck(report, SVC, 'pass', /port monitoring \(80 -> 7472, the controller's 7472\)/);
+    assert.equal(r.details?.reason, 'service-ok');
+    assert.equal(expectCheck(report, 'metallb.metrics', 'pass').details?.reason, 'pool-counted');
+  });
+
   const cases: [string, RegExp[], string][] = [
     ['f-controller-svc-missing', [/Service metallb-system\/controller is missing/], 'service-missing'],
-    ['f-controller-port-misnamed', [/port 7472 is named "metrics", not "monitoring"/], 'misnamed'],
-    ['f-controller-port-wrong', [/port "monitoring" is 7473, not 7472/], 'wrong-number'],
+    ['f-controller-port-misnamed', [/port 7472 is named "metrics", not "monitoring"/], 'port-misnamed'],
+    ['f-controller-port-wrong', [/port "monitoring" \(7473\) forwards to container port 7473, but the MetalLB controller serves metrics on 7472/], 'target-port'],
     ['f-controller-selector-nothing', [/selector app=metallb,component=controller matches no pod in metallb-system/], 'selector-matches-nothing'],
   ];
   for (const [scenario, patterns, problem] of cases) {
-    test(`${scenario}: fail with its own words and the expose remedy for metallb-controller`, async () => {
+    test(`${scenario}: fail with its own words and the remedy for metallb-controller`, async () => {
       const report = await run(scenario, [SVC]);
       const r = expectCheck(report, SVC, 'fail', ...patterns);
       assert.ok((r.details?.problems as string[]).includes(problem), JSON.stringify(r.details?.problems));
+      assert.equal(r.details?.reason, problem);
+      if (problem === 'target-port') {
+        // only the target is wrong: point it at the controller's metrics port, keep the Service
+        assert.deepEqual(r.remedy?.commands, [`kubectl -n metallb-system patch service controller --type=json -p '[{"op":"replace","path":"/spec/ports/0/targetPort","value":7472}]'`]);
+        return;
+      }
       assert.equal(r.remedy?.fixId, 'metallb.expose-controller');
       assert.deepEqual(r.remedy?.params, { deployment: 'metallb-controller' });
       const expose = r.remedy!.commands.at(-1)!;
@@ -158,6 +177,14 @@ describe('metallb.controller-service', () => {
     const msgs = new Set<string>();
     for (const [scenario] of cases) msgs.add(result(await run(scenario, [SVC]), SVC).message);
     assert.equal(msgs.size, cases.length);
+  });
+
+  test('controller started with --port=7473 behind a Service to 7472: target-port, fixed by a targetPort patch', async () => {
+    const report = await run('m-metrics-unreachable', [SVC]);
+    const r = expectCheck(report, SVC, 'fail', /forwards to container port 7472, but the MetalLB controller serves metrics on 7473/);
+    assert.equal(r.details?.reason, 'target-port');
+    assert.equal(r.details?.metricsPort, 7473);
+    assert.match(r.remedy!.commands[0]!, /"path":"\/spec\/ports\/0\/targetPort","value":7473/);
   });
 
   test('Kubespray layout: the remedy exposes Deployment controller', async () => {
@@ -204,6 +231,23 @@ describe('metallb.controller-service', () => {
 });
 
 describe('kube-proxy.strict-arp', () => {
+  test('every scenario outcome carries its reason code', async () => {
+    const cases: [string, string, string][] = [
+      ['healthy-helm', 'pass', 'ipvs-strict-arp'],
+      ['f-iptables', 'pass', 'not-ipvs'],
+      ['f-ipvs-no-strictarp', 'fail', 'ipvs-strict-arp-false'],
+      ['f-ipvs-strictarp-absent', 'fail', 'ipvs-strict-arp-absent'],
+      ['f-cilium-kpr', 'skip', 'kube-proxy-replaced'],
+      ['f-kube-router', 'skip', 'kube-proxy-replaced'],
+      ['f-no-kube-proxy', 'warn', 'no-kube-proxy'],
+      ['f-kube-proxy-bad-yaml', 'error', 'config-unparsable'],
+    ];
+    for (const [scenario, status, reason] of cases) {
+      const r = expectCheck(await run(scenario, [ARP]), ARP, status as any);
+      assert.equal(r.details?.reason, reason, scenario);
+    }
+  });
+
   test('IPVS with strictARP: false: fail with the guide pipeline and the restart', async () => {
     const r = expectCheck(await run('f-ipvs-no-strictarp', [ARP]), ARP, 'fail', /IPVS mode with strictARP: false/, /rollout restart daemonset kube-proxy/);
     assert.equal(r.remedy?.fixId, 'kube-proxy.enable-strict-arp');

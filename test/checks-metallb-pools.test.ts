@@ -380,3 +380,66 @@ describe('metallb.pending-services', () => {
     expectCheck(report, 'metallb.pending-services', 'pass', /the 1 lease LoadBalancer Service/);
   });
 });
+
+describe('metallb.default-pool: can MetalLB auto-assign pool default to lease Services?', () => {
+  test('autoAssign: false fails, and the pending lease Service is blamed on it, not on exhaustion', async () => {
+    const { report } = await runScenario('m-pool-no-autoassign', { only: ['metallb.default-pool', 'metallb.pending-services'] });
+    const r = expectCheck(report, 'metallb.default-pool', 'fail', /autoAssign: false/, /<pending>/);
+    assert.equal(r.details?.reason, 'auto-assign-disabled');
+    assert.deepEqual(r.remedy?.commands, [`kubectl -n metallb-system patch ipaddresspools.metallb.io default --type=merge -p '{"spec":{"autoAssign":true}}'`]);
+    const p = expectCheck(report, 'metallb.pending-services', 'fail', /lease-c3a9e41f07\/web-ip-80-tcp/);
+    assert.equal(p.details?.reason, 'pool-not-assignable');
+    assert.match(p.hint!, /autoAssign: false/);
+  });
+
+  test('a serviceAllocation listing only today\'s lease namespace misses new leases', async () => {
+    const { report } = await runScenario('m-pool-service-allocation', { only: ['metallb.default-pool'] });
+    const r = expectCheck(report, 'metallb.default-pool', 'fail', /serviceAllocation \(namespaces lease-7d1c0fa2b3, priority 50\)/, /a new lease/);
+    assert.equal(r.details?.reason, 'service-allocation-excludes-leases');
+    assert.deepEqual(r.details?.notCovered, [{ lease: 'a new lease', why: 'namespace' }]);
+    assert.deepEqual(r.details?.leasesChecked, ['a new lease', 'lease-7d1c0fa2b3/web-ip-80-tcp']);
+  });
+
+  test('a namespaceSelector on akash.network=true covers every lease: pass', async () => {
+    const s = await loadScenario('m-pool-service-allocation');
+    find(s, 'IPAddressPool', 'default').spec.serviceAllocation = { priority: 50, namespaceSelectors: [{ matchLabels: { 'akash.network': 'true' } }] };
+    const { report } = await runScenario(s, { only: ['metallb.default-pool'] });
+    assert.equal(expectCheck(report, 'metallb.default-pool', 'pass').details?.reason, 'pool-ok');
+  });
+
+  test('a serviceSelector on a label leases do not carry fails; one on service-target=metal-lb passes', async () => {
+    for (const [sel, status, reason] of [
+      [{ matchLabels: { app: 'web' } }, 'fail', 'service-allocation-excludes-leases'],
+      [{ matchLabels: { 'akash.network/service-target': 'metal-lb' } }, 'pass', 'pool-ok'],
+    ] as const) {
+      const s = await loadScenario('m-pool-service-allocation');
+      find(s, 'IPAddressPool', 'default').spec.serviceAllocation = { serviceSelectors: [sel] };
+      const { report } = await runScenario(s, { only: ['metallb.default-pool'] });
+      assert.equal(expectCheck(report, 'metallb.default-pool', status).details?.reason, reason);
+    }
+  });
+
+  test('with --metal-lb-pool the operator names the pool on lease Services: autoAssign does not matter', async () => {
+    const s = await loadScenario('m-pool-no-autoassign');
+    const pool = find(s, 'IPAddressPool', 'default');
+    pool.metadata.name = 'public';
+    const dep = find(s, 'Deployment', 'operator-ip');
+    dep.spec.template.spec.containers[0].args = ['provider-services', 'operator', 'ip', '--metal-lb-pool=public'];
+    const { report } = await runScenario(s, { only: ['metallb.default-pool'] });
+    const r = expectCheck(report, 'metallb.default-pool', 'pass', /IPAddressPool metallb-system\/public/);
+    assert.equal(r.details?.leaseServicesNamePool, true);
+  });
+
+  test('another pool whose serviceAllocation selects lease Services takes them first: warn', async () => {
+    const s = await loadScenario('healthy-helm');
+    s.objects.push({
+      apiVersion: 'metallb.io/v1beta1',
+      kind: 'IPAddressPool',
+      metadata: { name: 'tenants', namespace: 'metallb-system' },
+      spec: { addresses: ['198.51.100.0/28'], serviceAllocation: { namespaceSelectors: [{ matchLabels: { 'akash.network': 'true' } }] } },
+    } as KubeObject);
+    const { report } = await runScenario(s, { only: ['metallb.default-pool'] });
+    const r = expectCheck(report, 'metallb.default-pool', 'warn', /IPAddressPool tenants selects lease Services/);
+    assert.equal(r.details?.reason, 'other-pool-captures-leases');
+  });
+});

@@ -8,7 +8,7 @@ import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { findSamples, labelValues, parsePrometheusText, parseValue, sampleValue } from '../src/checks/lib/prometheus.js';
 import { findOverlaps, formatIp, parseEntry, parseIp, parsePool, poolContains, poolSize, rangeSize, countForJson } from '../src/checks/lib/pools.js';
 import { convertLegacyConfig, isLegacyConfig, normalizePoolName } from '../src/checks/lib/legacy-config.js';
-import { advertisementSelects, compareVersion, describeSelection, labelSelectorMatches, listNames, memberlistSecretName, parseVersionTag, poolUsageFromMetrics, poolsInMetrics, bodyMessage } from '../src/checks/lib/metallb.js';
+import { FUTURE_LEASE, allocationMiss, fullnameForRelease, metallbRole, advertisementSelects, compareVersion, describeSelection, labelSelectorMatches, listNames, memberlistSecretName, parseVersionTag, poolUsageFromMetrics, poolsInMetrics, bodyMessage } from '../src/checks/lib/metallb.js';
 import { psaEventSummary } from '../src/checks/metallb/pod-security.js';
 import { pendingCause } from '../src/checks/metallb/pending-services.js';
 import { podProblem } from '../src/checks/metallb/installed.js';
@@ -442,5 +442,47 @@ describe('small helpers', () => {
     assert.equal(listNames(['a', 'b', 'c', 'd', 'e']), 'a, b, c and 2 more');
     assert.equal(bodyMessage('{"kind":"Status","message":"services \\"controller\\" not found"}'), 'services "controller" not found');
     assert.equal(bodyMessage('\n  plain text\nmore'), 'plain text');
+  });
+});
+
+describe('allocationMiss (MetalLB v0.14.9 allocator: Allocate, pinnedPoolsForService, isPoolCompatibleWithService)', () => {
+  const lease = { namespace: 'lease-abc', namespaceLabels: { 'akash.network': 'true' }, serviceLabels: { 'akash.network': 'true', 'akash.network/service-target': 'metal-lb' }, what: 'x' };
+  test('plain pools auto-assign; autoAssign false never does', () => {
+    assert.equal(allocationMiss({ addresses: ['a'] }, FUTURE_LEASE), null);
+    assert.equal(allocationMiss({ autoAssign: true }, FUTURE_LEASE), null);
+    assert.equal(allocationMiss({ autoAssign: false }, FUTURE_LEASE), 'auto-assign');
+  });
+  test('namespaces: a fixed list cannot name a future lease namespace', () => {
+    const spec = { serviceAllocation: { namespaces: ['lease-abc'] } };
+    assert.equal(allocationMiss(spec, lease), null);
+    assert.equal(allocationMiss(spec, FUTURE_LEASE), 'namespace');
+  });
+  test('namespaceSelectors and serviceSelectors', () => {
+    assert.equal(allocationMiss({ serviceAllocation: { namespaceSelectors: [{ matchLabels: { 'akash.network': 'true' } }] } }, FUTURE_LEASE), null);
+    assert.equal(allocationMiss({ serviceAllocation: { namespaceSelectors: [{ matchLabels: { team: 'a' } }] } }, FUTURE_LEASE), 'namespace');
+    assert.equal(allocationMiss({ serviceAllocation: { serviceSelectors: [{ matchExpressions: [{ key: 'akash.network/service-target', operator: 'In', values: ['metal-lb'] }] }] } }, FUTURE_LEASE), null);
+    assert.equal(allocationMiss({ serviceAllocation: { serviceSelectors: [{ matchLabels: { app: 'x' } }] } }, FUTURE_LEASE), 'service');
+    // both: the namespace must be in the set AND a service selector must match
+    assert.equal(allocationMiss({ serviceAllocation: { namespaceSelectors: [{ matchLabels: { 'akash.network': 'true' } }], serviceSelectors: [{ matchLabels: { app: 'x' } }] } }, FUTURE_LEASE), 'service');
+  });
+  test('a serviceAllocation with only a priority pins the pool nowhere', () => {
+    assert.equal(allocationMiss({ serviceAllocation: { priority: 10 } }, FUTURE_LEASE), 'not-pinned');
+  });
+});
+
+describe('finding MetalLB by labels and release', () => {
+  test('Helm labels give the release; manifest labels; the image as a last resort', () => {
+    const helm = { metadata: { name: 'lb-metallb-controller', labels: { 'app.kubernetes.io/name': 'metallb', 'app.kubernetes.io/instance': 'lb', 'app.kubernetes.io/component': 'controller' } } };
+    assert.deepEqual(metallbRole(helm, 'controller'), { method: 'helm', release: 'lb', foundBy: 'labels' });
+    assert.equal(metallbRole(helm, 'speaker'), null);
+    assert.deepEqual(metallbRole({ metadata: { name: 'controller', labels: { app: 'metallb', component: 'controller' } } }, 'controller'), { method: 'manifest', release: null, foundBy: 'labels' });
+    const bare = { metadata: { name: 'lb' }, spec: { template: { spec: { containers: [{ name: 'c', image: 'quay.io/metallb/controller:v0.14.9' }] } } } };
+    assert.equal(metallbRole(bare, 'controller')?.foundBy, 'image');
+    assert.equal(metallbRole({ metadata: { name: 'x' }, spec: { template: { spec: { containers: [{ name: 'c', image: 'example/controller:1' }] } } } }, 'controller'), null);
+  });
+  test('Helm fullname: the release name when it contains "metallb", else <release>-metallb', () => {
+    assert.equal(fullnameForRelease('metallb'), 'metallb');
+    assert.equal(fullnameForRelease('my-metallb'), 'my-metallb');
+    assert.equal(fullnameForRelease('lb'), 'lb-metallb');
   });
 });

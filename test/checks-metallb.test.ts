@@ -56,7 +56,8 @@ describe('metallb.installed', () => {
     const s = await loadScenario('healthy-helm');
     s.objects = s.objects.filter((o) => !(o.kind === 'Deployment' && o.metadata.name === 'metallb-controller'));
     const { report } = await runScenario(s, { only: ['metallb.installed', 'metallb.version'] });
-    const r = expectCheck(report, 'metallb.installed', 'fail', /no MetalLB controller Deployment/, /metallb-controller/, /helm -n metallb-system install metallb/);
+    const r = expectCheck(report, 'metallb.installed', 'fail', /no MetalLB controller Deployment/, /app\.kubernetes\.io\/component=controller/, /helm -n metallb-system install metallb/);
+    assert.equal(r.details?.reason, 'controller-missing');
     assert.ok(r.remedy?.commands.some((c) => c.includes('--version 0.14.9')));
     expectCheck(report, 'metallb.version', 'skip', /no MetalLB controller Deployment/);
   });
@@ -85,7 +86,13 @@ describe('metallb.version', () => {
 
   test('0.16.0: no plain-HTTP metrics on 7472', async () => {
     const { report } = await runScenario('m-metallb-0-16', { only: ['metallb.version', 'metallb.metrics'] });
-    expectCheck(report, 'metallb.version', 'fail', /v0\.16\.0/, /plain-HTTP metrics on port 7472/, /9120/);
+    const r = expectCheck(report, 'metallb.version', 'fail', /v0\.16\.0/, /no longer serves plain-HTTP metrics/, /9120/);
+    assert.equal(r.details?.reason, 'version-too-new');
+    // a chart downgrade: back up pools and advertisements first, then the helm command of the release
+    assert.deepEqual(r.remedy?.commands, [
+      'kubectl -n metallb-system get ipaddresspools,l2advertisements,bgpadvertisements -o yaml > metallb-backup.yaml',
+      'helm -n metallb-system upgrade metallb metallb/metallb --version 0.14.9',
+    ]);
     expectCheck(report, 'metallb.metrics', 'fail', /could not reach the controller/, /connection refused/);
   });
 
@@ -112,7 +119,8 @@ describe('metallb.version', () => {
     dep.spec.template.spec.containers[0].image = 'quay.io/metallb/controller:v0.16.1';
     const { report } = await runScenario(s, { only: ['metallb.version'] });
     const r = expectCheck(report, 'metallb.version', 'fail', /v0\.16\.1/);
-    assert.match(r.remedy!.commands[0]!, /kubectl apply -f https:\/\/raw\.githubusercontent\.com\/metallb\/metallb\/v0\.14\.9\/config\/manifests\/metallb-native\.yaml/);
+    assert.match(r.remedy!.commands[0]!, /metallb-backup\.yaml/);
+    assert.match(r.remedy!.commands[1]!, /kubectl apply -f https:\/\/raw\.githubusercontent\.com\/metallb\/metallb\/v0\.14\.9\/config\/manifests\/metallb-native\.yaml/);
   });
 });
 
@@ -220,9 +228,34 @@ describe('metallb.excluded-nodes', () => {
     assert.equal(lists.length, 1, `node lists: ${lists.map((r) => decodeURIComponent(r.query)).join(' | ')}`);
   });
 
-  test('single excluded node: fail', async () => {
+  test('single excluded node: fail, offering the label removal or speaker.ignoreExcludeLB', async () => {
     const { report } = await runScenario('m-excluded-single-node', { only: ['metallb.excluded-nodes'] });
-    expectCheck(report, 'metallb.excluded-nodes', 'fail', /the only node, node1, is labelled/, /from no node/, /exclude-from-external-load-balancers-/);
+    const r = expectCheck(report, 'metallb.excluded-nodes', 'fail', /the only node, node1, is labelled/, /from no node/, /exclude-from-external-load-balancers-/);
+    assert.equal(r.details?.reason, 'all-nodes-excluded');
+    assert.equal(r.details?.ignoreExcludeLB, false);
+    assert.match(r.hint!, /helm -n metallb-system upgrade metallb metallb\/metallb --reuse-values --set speaker\.ignoreExcludeLB=true/);
+  });
+
+  test('single excluded node, speaker runs with --ignore-exclude-lb (0.14.4+): pass', async () => {
+    const { report } = await runScenario('m-excluded-ignored', { only: ['metallb.excluded-nodes'] });
+    const r = expectCheck(report, 'metallb.excluded-nodes', 'pass', /runs with --ignore-exclude-lb/);
+    assert.equal(r.details?.reason, 'ignore-exclude-lb');
+    assert.equal(r.details?.ignoreExcludeLB, true);
+  });
+
+  test('--ignore-exclude-lb=false, and the flag on a speaker older than 0.14.4, do not count', async () => {
+    for (const [args, image] of [
+      [['--ignore-exclude-lb', '--ignore-exclude-lb=false'], 'quay.io/metallb/speaker:v0.14.8'],
+      [['--ignore-exclude-lb'], 'quay.io/metallb/speaker:v0.14.3'],
+    ] as const) {
+      const s = await loadScenario('m-excluded-ignored');
+      const ds = s.objects.find((o) => o.kind === 'DaemonSet' && o.metadata.name === 'metallb-speaker') as any;
+      ds.spec.template.spec.containers[0].args = [...args];
+      ds.spec.template.spec.containers[0].image = image;
+      const { report } = await runScenario(s, { only: ['metallb.excluded-nodes'] });
+      const r = expectCheck(report, 'metallb.excluded-nodes', 'fail');
+      assert.equal(r.details?.reason, 'all-nodes-excluded', JSON.stringify(args));
+    }
   });
 
   test('every node excluded: fail', async () => {
@@ -243,11 +276,81 @@ describe('metallb.excluded-nodes', () => {
     expectCheck(report, 'metallb.excluded-nodes', 'fail', /others \(node2\) are not Ready/);
   });
 
-  test('MetalLB before 0.14.2 still announces from them: warn about the upgrade', async () => {
+  test('MetalLB before 0.14 still announces from them: warn about the upgrade', async () => {
     const s = await loadScenario('m-excluded-single-node');
     const dep = s.objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'metallb-controller') as any;
     dep.spec.template.spec.containers[0].image = 'quay.io/metallb/controller:v0.13.12';
+    const ds = s.objects.find((o) => o.kind === 'DaemonSet' && o.metadata.name === 'metallb-speaker') as any;
+    ds.spec.template.spec.containers[0].image = 'quay.io/metallb/speaker:v0.13.12';
     const { report } = await runScenario(s, { only: ['metallb.excluded-nodes'] });
-    expectCheck(report, 'metallb.excluded-nodes', 'warn', /v0\.13\.12 still announces/, /0\.14\.2 and later will not/);
+    const r = expectCheck(report, 'metallb.excluded-nodes', 'warn', /v0\.13\.12 still announces/, /0\.14 and later will not/);
+    assert.equal(r.details?.reason, 'label-ignored-by-old-metallb');
+  });
+});
+
+describe('MetalLB installed by a Helm release not named metallb (release lb -> lb-metallb-*)', () => {
+  const find = (s: SimState, kind: string, name: string): any => s.objects.find((o) => o.kind === kind && o.metadata.name === name);
+
+  test('every MetalLB check finds it by its labels and passes', async () => {
+    const { report } = await runScenario('m-helm-release-renamed', { only: ALL_MINE });
+    for (const id of ALL_MINE) expectCheck(report, id, 'pass');
+    const r = result(report, 'metallb.installed');
+    assert.equal(r.details?.deployment, 'metallb-system/lb-metallb-controller');
+    assert.equal(r.details?.release, 'lb');
+    assert.equal(r.details?.foundBy, 'labels');
+    assert.equal(result(report, 'metallb.speaker').details?.memberlistSecret, 'lb-metallb-memberlist');
+  });
+
+  test('remedies name the objects found: expose lb-metallb-controller, memberlist lb-metallb-memberlist, helm upgrade lb', async () => {
+    const s = await loadScenario('m-helm-release-renamed');
+    s.objects = s.objects.filter((o) => !(o.kind === 'Service' && o.metadata.name === 'controller') && !(o.kind === 'Secret' && o.metadata.name === 'lb-metallb-memberlist'));
+    find(s, 'Deployment', 'lb-metallb-controller').spec.template.spec.containers[0].image = 'quay.io/metallb/controller:v0.16.0';
+    const { report } = await runScenario(s, { only: ['metallb.controller-service', 'metallb.speaker', 'metallb.version'] });
+    const svc = expectCheck(report, 'metallb.controller-service', 'fail', /expose deployment lb-metallb-controller --name=controller/);
+    assert.equal(svc.details?.reason, 'service-missing');
+    assert.deepEqual(svc.remedy?.params, { deployment: 'lb-metallb-controller' });
+    const sp = expectCheck(report, 'metallb.speaker', 'fail', /lb-metallb-memberlist is missing/);
+    assert.equal(sp.details?.reason, 'memberlist-missing');
+    assert.match(sp.remedy!.commands[0]!, /create secret generic lb-metallb-memberlist/);
+    assert.match(sp.remedy!.commands[1]!, /rollout restart ds lb-metallb-speaker/);
+    const v = expectCheck(report, 'metallb.version', 'fail');
+    assert.equal(v.remedy?.commands[1], 'helm -n metallb-system upgrade lb metallb/metallb --version 0.14.9');
+  });
+
+  test('a relabelled controller is still found by its image', async () => {
+    const s = await loadScenario('m-helm-release-renamed');
+    const dep = find(s, 'Deployment', 'lb-metallb-controller');
+    dep.metadata.labels = { app: 'lb' };
+    dep.spec.selector.matchLabels = { app: 'lb' };
+    dep.spec.template.metadata.labels = { app: 'lb' };
+    const { report } = await runScenario(s, { only: ['metallb.installed'] });
+    const r = expectCheck(report, 'metallb.installed', 'pass', /lb-metallb-controller/);
+    assert.equal(r.details?.foundBy, 'image');
+  });
+});
+
+describe('every outcome of the MetalLB and kube-proxy checks carries details.reason', () => {
+  const MINE = [...ALL_MINE, 'metallb.namespace', 'metallb.controller-service', 'kube-proxy.strict-arp'];
+  const SCENARIOS = [
+    'healthy-helm', 'healthy-kubespray', 'm-helm-release-renamed', 'm-metallb-0-16', 'm-metallb-0-12', 'm-version-unparsable', 'm-legacy-config',
+    'm-legacy-leftover', 'm-pool-not-default', 'm-pool-overlap', 'm-pool-invalid-entry', 'm-pool-exhausted', 'm-pool-low', 'm-pool-no-autoassign',
+    'm-pool-service-allocation', 'm-no-advertisement', 'm-advertisement-other-pool', 'm-metrics-svc-missing', 'm-metrics-unreachable',
+    'm-memberlist-missing', 'm-speaker-not-ready', 'm-psa-baseline', 'm-psa-missing', 'm-psa-missing-blocked', 'm-excluded-some',
+    'm-excluded-ignored', 'm-controller-unavailable', 'f-controller-selects-speaker', 'f-controller-port-80', 'f-no-metallb-ns',
+  ];
+  test('in every scenario of this area', { timeout: 240_000 }, async () => {
+    const seen = new Set<string>();
+    for (const scenario of SCENARIOS) {
+      const { report } = await runScenario(scenario, { only: MINE, timeoutMs: 8000 });
+      for (const r of report.checks) {
+        if (!MINE.includes(r.id)) continue;
+        // a skip because a dependency failed is the runner's, with details.blockedBy
+        if (r.status === 'skip' && r.details?.blockedBy) continue;
+        assert.equal(typeof r.details?.reason, 'string', `${scenario}: ${r.id} ${r.status} has no details.reason (${r.message})`);
+        assert.match(r.details!.reason as string, /^[a-z0-9]+(-[a-z0-9]+)*$/, `${scenario}: ${r.id} reason is not kebab-case`);
+        seen.add(`${r.id}:${r.details!.reason}`);
+      }
+    }
+    assert.ok(seen.size >= 40, `only ${seen.size} distinct check:reason outcomes seen`);
   });
 });

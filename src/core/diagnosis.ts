@@ -87,6 +87,8 @@ export const RULES: readonly Rule[] = [
   {
     id: 'no-default-pool',
     trigger: 'metallb.default-pool',
+    // a pool MetalLB may not auto-assign is counted by the operator: not this cause
+    when: (r) => !['auto-assign-disabled', 'service-allocation-excludes-leases'].includes((r.details as { reason?: string } | undefined)?.reason ?? ''),
     cause: (r) => `The IP operator only uses the MetalLB pool named "default": ${lowerFirst(r.message)}. It then reports 0 free IPs and the provider never bids on IP orders.`,
     explains: ['metallb.metrics', 'metallb.pool-capacity', 'metallb.advertisement', 'metallb.pending-services', 'ip-operator.usage'],
   },

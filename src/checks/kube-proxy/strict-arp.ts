@@ -62,11 +62,11 @@ function verdict(mode: string, strictArp: unknown, hasIpvsSection: boolean, sour
   const m = mode.toLowerCase();
   const details = { mode: mode || '(default)', strictARP: strictArp ?? null, source, ...extra };
   if (m === 'ipvs') {
-    if (strictArp === true) return pass(`kube-proxy runs in IPVS mode with strictARP: true (${source})`, { details });
+    if (strictArp === true) return pass(`kube-proxy runs in IPVS mode with strictARP: true (${source})`, { details: { ...details, reason: 'ipvs-strict-arp' } });
     const restartNote = `kube-proxy does not reload its config: restart its pods after the change (${RESTART_KUBE_PROXY})`;
     if (strictArp === undefined || strictArp === null) {
       return fail(`kube-proxy runs in IPVS mode without strictARP (absent, defaults to false; ${source}): nodes answer ARP for MetalLB's IPs, so IP leases are reachable only intermittently`, {
-        details,
+        details: { ...details, reason: 'ipvs-strict-arp-absent' },
         hint: hasIpvsSection
           ? `Add strictARP: true under ipvs: in ${KEY} of ConfigMap ${NS}/${CM} (the guide's sed finds no "strictARP: false" to replace): ${SED_INSERT_UNDER_IPVS}; ${restartNote}`
           : `Set ipvs.strictARP: true in ${KEY} of ConfigMap ${NS}/${CM}, adding the ipvs: section if there is none (kubectl -n ${NS} edit configmap ${CM}); ${restartNote}`,
@@ -75,26 +75,26 @@ function verdict(mode: string, strictArp: unknown, hasIpvsSection: boolean, sour
     }
     if (strictArp === false) {
       return fail(`kube-proxy runs in IPVS mode with strictARP: false (${source}): nodes answer ARP for MetalLB's IPs, so IP leases are reachable only intermittently`, {
-        details,
+        details: { ...details, reason: 'ipvs-strict-arp-false' },
         hint: `Set strictARP: true in ${KEY} of ConfigMap ${NS}/${CM}: ${SED_FALSE_TO_TRUE}; ${restartNote}`,
         remedy: strictArpRemedy('false'),
       });
     }
     return fail(`kube-proxy runs in IPVS mode and ipvs.strictARP is ${JSON.stringify(strictArp)}, not the boolean true (${source})`, {
-      details,
+      details: { ...details, reason: 'ipvs-strict-arp-invalid' },
       hint: `Write strictARP: true (unquoted) under ipvs: in ${KEY} of ConfigMap ${NS}/${CM} (kubectl -n ${NS} edit configmap ${CM}); ${restartNote}`,
       remedy: strictArpRemedy('absent'),
     });
   }
   if (m === '' || m === 'iptables' || m === 'nftables') {
     const shown = m === '' ? 'the default mode (iptables)' : `${m} mode`;
-    return pass(`kube-proxy runs in ${shown}: strictARP is only needed in IPVS mode (${source})`, { details });
+    return pass(`kube-proxy runs in ${shown}: strictARP is only needed in IPVS mode (${source})`, { details: { ...details, reason: 'not-ipvs' } });
   }
   if (m === 'kernelspace' || m === 'userspace') {
-    return pass(`kube-proxy runs in ${m} mode: strictARP is only needed in IPVS mode (${source})`, { details });
+    return pass(`kube-proxy runs in ${m} mode: strictARP is only needed in IPVS mode (${source})`, { details: { ...details, reason: 'not-ipvs' } });
   }
   return warn(`kube-proxy mode "${mode}" is not one this tool knows (${source}); strictARP matters only in IPVS mode`, {
-    details,
+    details: { ...details, reason: 'unknown-mode' },
     hint: `Check the mode in ${KEY} of ConfigMap ${NS}/${CM} (kubectl -n ${NS} get configmap ${CM} -o yaml); if it is IPVS, set ipvs.strictARP: true and run ${RESTART_KUBE_PROXY}`,
   });
 }
@@ -105,7 +105,7 @@ export const check: Check = {
   category: 'kube-proxy',
   dependsOn: ['cluster.api'],
   doc: {
-    what: 'Reads config.conf (the KubeProxyConfiguration) of ConfigMap kube-system/kube-proxy. In IPVS mode ipvs.strictARP must be true; in iptables or nftables mode (or the default) nothing is needed. Clusters without kube-proxy (Cilium with kube-proxy-replacement, or kube-router running the service proxy) are skipped.',
+    what: 'Reads config.conf (the KubeProxyConfiguration) of ConfigMap kube-system/kube-proxy. In IPVS mode ipvs.strictARP must be true; in iptables or nftables mode (or the default) nothing is needed. Clusters without kube-proxy (Cilium with kube-proxy-replacement, or kube-router running the service proxy) are skipped. Sources: MetalLB\'s installation guide requires strictARP in IPVS mode and gives the sed pipeline (metallb/metallb:website/content/installation/_index.md:30-55 at v0.14.9); Kubespray renders `ipvs.strictARP: {{ kube_proxy_strict_arp }}` into the KubeProxyConfiguration (kubernetes-sigs/kubespray:roles/kubernetes/control-plane/templates/kubeadm-config.v1beta4.yaml.j2). details.reason: ipvs-strict-arp, not-ipvs, ipvs-strict-arp-absent, ipvs-strict-arp-false, ipvs-strict-arp-invalid, unknown-mode, kube-proxy-replaced, configmap-missing, no-kube-proxy, config-key-missing, config-unparsable.',
     why: 'In IPVS mode every node answers ARP requests for every Service IP, including the IPs MetalLB announces for IP leases. Without strictARP those IPs are reachable only intermittently (whichever node answers ARP first wins).',
     fix: 'Set strictARP: true, as the guide does: `kubectl get configmap kube-proxy -n kube-system -o yaml | sed -e "s/strictARP: false/strictARP: true/" | kubectl apply -f - -n kube-system`. kube-proxy does not reload its ConfigMap, so restart it afterwards: `kubectl -n kube-system rollout restart daemonset kube-proxy`. Kubespray users also set `kube_proxy_strict_arp: true` in the inventory.',
   },
@@ -117,7 +117,7 @@ export const check: Check = {
       const repl = await findReplacement(ctx);
       if (repl) {
         return skip(`not applicable: no kube-proxy runs here, ${repl.reason}`, {
-          details: { replacement: repl.name, kubeProxyConfigMap: cm ? 'present (unused)' : 'absent' },
+          details: { reason: 'kube-proxy-replaced', replacement: repl.name, kubeProxyConfigMap: cm ? 'present (unused)' : 'absent' },
         });
       }
     }
@@ -138,12 +138,12 @@ export const check: Check = {
           return f;
         }
         return warn(`DaemonSet ${NS}/kube-proxy runs, but ConfigMap ${NS}/${CM} is missing, so its mode and strictARP setting could not be read`, {
-          details: { daemonSet: `${NS}/kube-proxy`, configMap: null },
+          details: { reason: 'configmap-missing', daemonSet: `${NS}/kube-proxy`, configMap: null },
           hint: `Find where kube-proxy gets its configuration (kubectl -n ${NS} get daemonset kube-proxy -o yaml); if it runs in IPVS mode, set ipvs.strictARP: true there and run ${RESTART_KUBE_PROXY}`,
         });
       }
       return warn(`no kube-proxy found (no ConfigMap ${NS}/${CM}, no DaemonSet ${NS}/kube-proxy) and no known replacement (Cilium kube-proxy-replacement, kube-router service proxy): strictARP could not be verified`, {
-        details: { configMap: null, daemonSet: null, replacement: null },
+        details: { reason: 'no-kube-proxy', configMap: null, daemonSet: null, replacement: null },
         hint: 'If your nodes run kube-proxy another way (for example embedded in k3s or as a static pod) in IPVS mode, enable strict ARP there (kube-proxy flag --ipvs-strict-arp=true, or ipvs.strictARP: true in its config file) and restart it; in iptables or nftables mode nothing is needed',
       });
     }
@@ -151,14 +151,14 @@ export const check: Check = {
     const text = cm.data?.[KEY];
     if (text === undefined) {
       return error(`ConfigMap ${NS}/${CM} has no key ${KEY} (keys: ${Object.keys(cm.data ?? {}).join(', ') || 'none'}), so kube-proxy's mode could not be read`, {
-        details: { configMap: `${NS}/${CM}`, keys: Object.keys(cm.data ?? {}) },
+        details: { reason: 'config-key-missing', configMap: `${NS}/${CM}`, keys: Object.keys(cm.data ?? {}) },
         hint: `Look at how kube-proxy is configured: kubectl -n ${NS} get configmap ${CM} -o yaml; kubectl -n ${NS} get daemonset kube-proxy -o yaml`,
       });
     }
     const parsed = parseKubeProxyConfig(text);
     if (!parsed.ok) {
       return error(`${KEY} in ConfigMap ${NS}/${CM} could not be parsed: ${parsed.problem}`, {
-        details: { configMap: `${NS}/${CM}`, key: KEY, problem: parsed.problem },
+        details: { reason: 'config-unparsable', configMap: `${NS}/${CM}`, key: KEY, problem: parsed.problem },
         hint: `Repair the YAML of ${KEY} (kubectl -n ${NS} edit configmap ${CM}); kube-proxy pods will fail to start with it after their next restart`,
       });
     }

@@ -6,7 +6,7 @@
  */
 import type * as k8s from '@kubernetes/client-node';
 import type { KubeObject, Snapshot } from '../../cluster/snapshot.js';
-import { AKASH_NS, IP_OPERATOR_LAYOUTS, METALLB_NS, findMetallbController, imageTag } from './akash.js';
+import { AKASH_NS, IP_OPERATOR_LAYOUTS, METALLB_NS, imageTag } from './akash.js';
 import { parsePrometheusText, labelValues, sampleValue, type ParsedMetrics } from './prometheus.js';
 
 export const METALLB_GROUP = 'metallb.io';
@@ -48,18 +48,120 @@ export interface ControllerVersion {
 }
 
 /** Version of the MetalLB controller from its image tag (null when no controller is found). */
-export async function controllerVersion(snap: Snapshot): Promise<(ControllerVersion & { method: 'helm' | 'manifest'; name: string }) | null> {
-  const ctrl = await findMetallbController(snap);
+export async function controllerVersion(snap: Snapshot): Promise<(ControllerVersion & { method: 'helm' | 'manifest'; name: string; release: string | null }) | null> {
+  const ctrl = await findController(snap);
   if (!ctrl) return null;
   const img = imageTag(ctrl.deployment.spec?.template?.spec, /metallb\/controller|controller/);
-  return { method: ctrl.method, name: ctrl.name, image: img?.image ?? null, tag: img?.tag ?? null, version: parseVersionTag(img?.tag) };
+  return { method: ctrl.method, name: ctrl.name, release: ctrl.release, image: img?.image ?? null, tag: img?.tag ?? null, version: parseVersionTag(img?.tag) };
 }
 
-/** The command that installs or moves MetalLB to the recommended version, for the install method in use. */
-export function upgradeCommand(method: 'helm' | 'manifest'): string {
+/** The command that installs or moves MetalLB to the recommended version, for the install method (and Helm release) in use. */
+export function upgradeCommand(method: 'helm' | 'manifest', release: string | null = null): string {
   return method === 'helm'
-    ? `helm -n ${METALLB_NS} upgrade metallb metallb/metallb --version ${RECOMMENDED_METALLB}`
+    ? `helm -n ${METALLB_NS} upgrade ${release ?? 'metallb'} metallb/metallb --version ${RECOMMENDED_METALLB}`
     : `kubectl apply -f https://raw.githubusercontent.com/metallb/metallb/v${RECOMMENDED_METALLB}/config/manifests/metallb-native.yaml`;
+}
+
+/** Back up the pools and advertisements before a chart downgrade (the CRDs may be replaced with it). */
+export const BACKUP_COMMAND = `kubectl -n ${METALLB_NS} get ipaddresspools,l2advertisements,bgpadvertisements -o yaml > metallb-backup.yaml`;
+
+// ---- finding MetalLB: by labels and release, not by one name -------------------
+
+/**
+ * Helm (metallb/metallb charts/metallb/templates/_helpers.tpl `metallb.fullname`,
+ * controller.yaml, speaker.yaml): objects `<fullname>-controller` / `-speaker` /
+ * `-memberlist`, fullname = the release name when it contains "metallb", else
+ * `<release>-metallb`; labels app.kubernetes.io/name=metallb,
+ * app.kubernetes.io/instance=<release>, app.kubernetes.io/component=controller|speaker.
+ * Manifests and Kubespray (config/manifests/metallb-native.yaml): `controller`,
+ * `speaker`, `memberlist`, labels app=metallb, component=controller|speaker.
+ */
+export interface MetallbWorkload {
+  method: 'helm' | 'manifest';
+  name: string;
+  /** Helm release (app.kubernetes.io/instance), null for manifests. */
+  release: string | null;
+  /** How it was recognised. */
+  foundBy: 'labels' | 'image';
+}
+
+export interface MetallbController extends MetallbWorkload {
+  deployment: k8s.V1Deployment;
+}
+
+export interface MetallbSpeaker extends MetallbWorkload {
+  daemonSet: k8s.V1DaemonSet;
+}
+
+type Role = { method: 'helm' | 'manifest'; release: string | null };
+
+/** MetalLB `component` of a workload from its own or its pod template's labels. */
+export function metallbRole(
+  obj: { metadata?: { name?: string; labels?: Record<string, string> }; spec?: { template?: { metadata?: { labels?: Record<string, string> }; spec?: k8s.V1PodSpec } } },
+  component: 'controller' | 'speaker',
+): (Role & { foundBy: 'labels' | 'image' }) | null {
+  for (const l of [obj.metadata?.labels ?? {}, obj.spec?.template?.metadata?.labels ?? {}]) {
+    if (l['app.kubernetes.io/name'] === 'metallb' && l['app.kubernetes.io/component'] === component) {
+      return { method: 'helm', release: l['app.kubernetes.io/instance'] ?? null, foundBy: 'labels' };
+    }
+    if (l.app === 'metallb' && l.component === component) return { method: 'manifest', release: null, foundBy: 'labels' };
+  }
+  // relabelled (nameOverride, other tooling): the image still says what it is
+  const re = component === 'controller' ? /(^|\/)metallb\/controller(:|@|$)/ : /(^|\/)metallb\/speaker(:|@|$)/;
+  if ((obj.spec?.template?.spec?.containers ?? []).some((c) => re.test(c.image ?? ''))) {
+    const l = { ...(obj.spec?.template?.metadata?.labels ?? {}), ...(obj.metadata?.labels ?? {}) };
+    const release = l['app.kubernetes.io/instance'] ?? null;
+    return { method: release || obj.metadata?.name !== component ? 'helm' : 'manifest', release, foundBy: 'image' };
+  }
+  return null;
+}
+
+/** Prefer workloads recognised by labels, then ones with ready pods, then the conventional names. */
+function rank(name: string, foundBy: 'labels' | 'image', ready: number): number {
+  return (foundBy === 'labels' ? 0 : 4) + (ready > 0 ? 0 : 2) + (name === 'metallb-controller' || name === 'controller' || name === 'metallb-speaker' || name === 'speaker' ? 0 : 1);
+}
+
+/** The MetalLB controller Deployment of metallb-system, whatever the Helm release is called. Memoised. */
+export function findController(snap: Snapshot): Promise<MetallbController | null> {
+  return snap.once('metallb.find-controller', async () => {
+    const deps = await snap.listDeployments(METALLB_NS);
+    const found = deps
+      .map((d) => ({ d, role: metallbRole(d, 'controller') }))
+      .filter((x): x is { d: k8s.V1Deployment; role: Role & { foundBy: 'labels' | 'image' } } => x.role !== null)
+      .sort((a, b) => rank(a.d.metadata?.name ?? '', a.role.foundBy, a.d.status?.availableReplicas ?? 0) - rank(b.d.metadata?.name ?? '', b.role.foundBy, b.d.status?.availableReplicas ?? 0));
+    const f = found[0];
+    return f ? { ...f.role, name: f.d.metadata?.name ?? '', deployment: f.d } : null;
+  });
+}
+
+/** The MetalLB speaker DaemonSet of metallb-system, whatever the Helm release is called. Memoised. */
+export function findSpeakerWorkload(snap: Snapshot): Promise<MetallbSpeaker | null> {
+  return snap.once('metallb.find-speaker', async () => {
+    const dss = await snap.listDaemonSets(METALLB_NS);
+    const found = dss
+      .map((d) => ({ d, role: metallbRole(d, 'speaker') }))
+      .filter((x): x is { d: k8s.V1DaemonSet; role: Role & { foundBy: 'labels' | 'image' } } => x.role !== null)
+      .sort((a, b) => rank(a.d.metadata?.name ?? '', a.role.foundBy, a.d.status?.numberReady ?? 0) - rank(b.d.metadata?.name ?? '', b.role.foundBy, b.d.status?.numberReady ?? 0));
+    const f = found[0];
+    return f ? { ...f.role, name: f.d.metadata?.name ?? '', daemonSet: f.d } : null;
+  });
+}
+
+/** Helm fullname from a chart object name (`<fullname>-controller` -> `<fullname>`). */
+export function helmFullname(objectName: string, suffix: 'controller' | 'speaker'): string | null {
+  return objectName.endsWith(`-${suffix}`) ? objectName.slice(0, -suffix.length - 1) : null;
+}
+
+/** Helm fullname for a release (metallb.fullname without overrides). */
+export function fullnameForRelease(release: string): string {
+  return (release.includes('metallb') ? release : `${release}-metallb`).slice(0, 63).replace(/-+$/, '');
+}
+
+/** `-l` selector of the controller pods, from the Deployment's selector (else the install method's labels). */
+export function controllerPodSelector(ctrl: Pick<MetallbController, 'method' | 'deployment'> | null): string {
+  const ml = ctrl?.deployment.spec?.selector?.matchLabels;
+  if (ml && Object.keys(ml).length) return Object.entries(ml).map(([k, v]) => `${k}=${v}`).join(',');
+  return ctrl?.method === 'manifest' ? 'app=metallb,component=controller' : 'app.kubernetes.io/name=metallb,app.kubernetes.io/component=controller';
 }
 
 // ---- controller metrics -------------------------------------------------------
@@ -207,12 +309,9 @@ export function describeSelection(spec: any): string {
 
 // ---- speaker -------------------------------------------------------------------
 
-export const SPEAKER_NAMES = ['metallb-speaker', 'speaker'] as const;
-
-/** The speaker DaemonSet (Helm `metallb-speaker` or manifests/Kubespray `speaker`). */
+/** The speaker DaemonSet, found by labels (Helm `<fullname>-speaker`, manifests/Kubespray `speaker`). */
 export async function findSpeaker(snap: Snapshot): Promise<k8s.V1DaemonSet | null> {
-  const [helm, manifest] = await Promise.all(SPEAKER_NAMES.map((n) => snap.getDaemonSet(METALLB_NS, n)));
-  return helm ?? manifest ?? null;
+  return (await findSpeakerWorkload(snap))?.daemonSet ?? null;
 }
 
 /**
@@ -227,7 +326,8 @@ export function memberlistSecretName(ds: k8s.V1DaemonSet): { name: string; from:
     const e = (c.env ?? []).find((x) => x.name === 'METALLB_ML_SECRET_NAME' && x.value);
     if (e?.value) return { name: e.value, from: 'env' };
   }
-  return { name: ds.metadata?.name === 'metallb-speaker' ? 'metallb-memberlist' : 'memberlist', from: 'convention' };
+  const fullname = helmFullname(ds.metadata?.name ?? '', 'speaker');
+  return { name: fullname ? `${fullname}-memberlist` : 'memberlist', from: 'convention' };
 }
 
 // ---- the pool the IP operator reads --------------------------------------------
@@ -293,4 +393,57 @@ export function operatorPool(snap: Snapshot): Promise<OperatorPool> {
 export function listNames(names: readonly string[], max = 3): string {
   if (names.length <= max) return names.join(', ');
   return `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+}
+
+// ---- which pool a lease Service can get its IP from -------------------------------
+
+/**
+ * A lease Service as MetalLB's allocator sees it: its namespace (per lease, named by
+ * the provider, so unknown for a lease not yet created) with its labels, and its own
+ * labels. The labels every lease carries: namespace akash.network=true; Service
+ * akash.network=true and akash.network/service-target=metal-lb (upstream-facts 1.4).
+ */
+export interface LeaseProbe {
+  namespace: string | null;
+  namespaceLabels: Record<string, string>;
+  serviceLabels: Record<string, string>;
+  /** `lease-x/web-ip-80-tcp` or `a new lease`. */
+  what: string;
+}
+
+export const FUTURE_LEASE: LeaseProbe = {
+  namespace: null,
+  namespaceLabels: { 'akash.network': 'true' },
+  serviceLabels: { 'akash.network': 'true', 'akash.network/service-target': 'metal-lb' },
+  what: 'a new lease',
+};
+
+export type AllocationMiss = 'auto-assign' | 'namespace' | 'service' | 'not-pinned';
+
+/**
+ * Can MetalLB auto-assign this pool to a Service that does not name a pool (the IP
+ * operator names none when it uses pool `default`)? Mirrors v0.14.9
+ * internal/allocator/allocator.go: `Allocate` (:337-370) tries the pinned pools
+ * first, then every pool with `AutoAssign && ServiceAllocations == nil` (:360);
+ * `pinnedPoolsForService` (:485-508) pins a pool by the Service's namespace
+ * (`namespaces` plus the namespaces its `namespaceSelectors` match,
+ * internal/config/config.go:537-561, 575-589) or by `serviceSelectors`, and
+ * `isPoolCompatibleWithService` (:510-525) requires the namespace to be in a
+ * non-empty namespace set and a serviceSelector to match when there are any.
+ * null: the pool can serve this lease.
+ */
+export function allocationMiss(spec: any, lease: LeaseProbe): AllocationMiss | null {
+  if (spec?.autoAssign === false) return 'auto-assign';
+  const sa = spec?.serviceAllocation;
+  if (sa === undefined || sa === null) return null;
+  const namespaces: string[] = Array.isArray(sa.namespaces) ? sa.namespaces.map(String) : [];
+  const nsSelectors: LabelSelectorSpec[] = Array.isArray(sa.namespaceSelectors) ? sa.namespaceSelectors : [];
+  const svcSelectors: LabelSelectorSpec[] = Array.isArray(sa.serviceSelectors) ? sa.serviceSelectors : [];
+  const inNamespaceSet = (lease.namespace !== null && namespaces.includes(lease.namespace)) || nsSelectors.some((s) => labelSelectorMatches(s, lease.namespaceLabels));
+  const namespaceRestricted = namespaces.length > 0 || nsSelectors.length > 0;
+  if (namespaceRestricted && !inNamespaceSet) return 'namespace';
+  if (svcSelectors.length > 0 && !svcSelectors.some((s) => labelSelectorMatches(s, lease.serviceLabels))) return 'service';
+  // with neither, nothing pins the pool and it is excluded from auto-assignment (e.g. only a priority)
+  if (!inNamespaceSet && svcSelectors.length === 0) return 'not-pinned';
+  return null;
 }

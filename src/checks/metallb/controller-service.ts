@@ -1,6 +1,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import { fail, pass, warn, type Check, type Remedy } from '../../core/types.js';
-import { findMetallbController, labelsMatch, METALLB_NS, selectorString } from '../lib/akash.js';
+import { labelsMatch, METALLB_NS, selectorString } from '../lib/akash.js';
+import { compareVersion, controllerVersion, findController } from '../lib/metallb.js';
 
 export const SERVICE_NAME = 'controller';
 export const PORT_NAME = 'monitoring';
@@ -20,45 +21,76 @@ export function exposeRemedy(deployment: string, replaceExisting: boolean): Reme
   };
 }
 
-export type PortProblem = { code: 'missing' | 'misnamed' | 'wrong-number' | 'protocol' | 'target-port'; message: string };
+export type PortProblem = { code: 'port-missing' | 'port-misnamed' | 'port-protocol' | 'target-port' | 'target-port-unresolved'; message: string };
 
 function describePort(p: k8s.V1ServicePort): string {
   return `${p.name ? `"${p.name}" ` : ''}${p.port}/${p.protocol ?? 'TCP'}`;
 }
 
 /**
- * What is wrong with the Service's ports for the IP operator, or null when a TCP
- * port named `monitoring` on 7472 forwards to 7472 (or to a named container port
- * of the controller, checked against `containerPorts` when known).
+ * The controller's metrics port: its `--port` flag (Go `flag`: `--port=N`, `-port=N`,
+ * `--port N`; the last one wins), else the binary's default (7472 up to 0.15,
+ * metallb/metallb:controller/main.go:152 at v0.14.9; 9120 from 0.16,
+ * controller/main.go:161 at v0.16.0).
  */
-export function monitoringPortProblem(ports: readonly k8s.V1ServicePort[], containerPorts?: readonly k8s.V1ContainerPort[]): PortProblem | null {
+export function controllerMetricsPort(dep: k8s.V1Deployment | undefined, major016 = false): number {
+  const containers = dep?.spec?.template?.spec?.containers ?? [];
+  const c = containers.find((x) => x.name === 'controller') ?? containers.find((x) => /metallb\/controller/.test(x.image ?? '')) ?? containers[0];
+  const argv = [...(c?.command ?? []).slice(1), ...(c?.args ?? [])];
+  let port: number | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const m = /^--?port(?:=(.*))?$/.exec(argv[i]!);
+    if (!m) continue;
+    const v = m[1] ?? argv[i + 1];
+    if (v !== undefined && /^\d+$/.test(v)) port = Number(v);
+  }
+  return port ?? (major016 ? 9120 : METRICS_PORT);
+}
+
+/**
+ * What is wrong with the Service's ports for the IP operator, or null. The operator
+ * looks the port up by its NAME (DNS SRV `_monitoring._tcp.controller.metallb-system`,
+ * or the API proxy `controller:monitoring`; akash-network/provider
+ * cluster/kube/operators/clients/metallb/client.go:113 and cluster/util/service_discovery_agent.go),
+ * so the Service port number is free; what matters is that the TCP port named
+ * `monitoring` forwards to the controller's metrics port (`metricsPort`, 7472): a
+ * numeric targetPort equal to it, or a named one that a controller container port
+ * of that number carries (checked when `containerPorts` are known).
+ */
+export function monitoringPortProblem(ports: readonly k8s.V1ServicePort[], containerPorts?: readonly k8s.V1ContainerPort[], metricsPort = METRICS_PORT): PortProblem | null {
   const mon = ports.find((p) => p.name === PORT_NAME);
   if (!mon) {
-    const at7472 = ports.find((p) => p.port === METRICS_PORT || p.targetPort === METRICS_PORT);
-    if (at7472) {
+    const reaching = ports.find((p) => {
+      const t = p.targetPort ?? p.port;
+      return p.port === metricsPort || Number(t) === metricsPort || (containerPorts ?? []).some((c) => c.name === t && c.containerPort === metricsPort);
+    });
+    if (reaching) {
       return {
-        code: 'misnamed',
-        message: at7472.name
-          ? `its port ${at7472.port} is named "${at7472.name}", not "${PORT_NAME}" (the IP operator looks the port up by the name "${PORT_NAME}")`
-          : `its port ${at7472.port} has no name (the IP operator looks the port up by the name "${PORT_NAME}")`,
+        code: 'port-misnamed',
+        message: reaching.name
+          ? `its port ${reaching.port} is named "${reaching.name}", not "${PORT_NAME}" (the IP operator looks the port up by the name "${PORT_NAME}")`
+          : `its port ${reaching.port} has no name (the IP operator looks the port up by the name "${PORT_NAME}")`,
       };
     }
     return {
-      code: 'missing',
-      message: ports.length === 0 ? `it has no ports (needs TCP port "${PORT_NAME}" ${METRICS_PORT})` : `it has no port named "${PORT_NAME}" on ${METRICS_PORT} (ports: ${ports.map(describePort).join(', ')})`,
+      code: 'port-missing',
+      message: ports.length === 0 ? `it has no ports (needs TCP port "${PORT_NAME}" to the controller's ${metricsPort})` : `it has no port named "${PORT_NAME}" (ports: ${ports.map(describePort).join(', ')})`,
     };
   }
   const protocol = mon.protocol ?? 'TCP';
-  if (protocol !== 'TCP') return { code: 'protocol', message: `its port "${PORT_NAME}" is ${protocol}, not TCP` };
-  if (mon.port !== METRICS_PORT) {
-    return { code: 'wrong-number', message: `its port "${PORT_NAME}" is ${mon.port}, not ${METRICS_PORT} (the MetalLB controller serves metrics on ${METRICS_PORT})` };
-  }
+  if (protocol !== 'TCP') return { code: 'port-protocol', message: `its port "${PORT_NAME}" is ${protocol}, not TCP` };
   const target = mon.targetPort ?? mon.port;
   if (typeof target === 'number' || /^\d+$/.test(String(target))) {
     const n = Number(target);
-    if (n !== METRICS_PORT) return { code: 'target-port', message: `its port "${PORT_NAME}" forwards to container port ${n}, but the MetalLB controller serves metrics on ${METRICS_PORT}` };
-  } else if (containerPorts && !containerPorts.some((c) => c.name === target)) {
-    return { code: 'target-port', message: `its port "${PORT_NAME}" forwards to the named port "${target}", which the controller pod does not have` };
+    if (n !== metricsPort) {
+      return { code: 'target-port', message: `its port "${PORT_NAME}" (${mon.port}) forwards to container port ${n}, but the MetalLB controller serves metrics on ${metricsPort}` };
+    }
+  } else if (containerPorts) {
+    const cp = containerPorts.find((c) => c.name === target);
+    if (!cp) return { code: 'target-port-unresolved', message: `its port "${PORT_NAME}" forwards to the named port "${target}", which the controller pod does not have` };
+    if (cp.containerPort !== metricsPort) {
+      return { code: 'target-port', message: `its port "${PORT_NAME}" forwards to the named port "${target}" = ${cp.containerPort}, but the MetalLB controller serves metrics on ${metricsPort}` };
+    }
   }
   return null;
 }
@@ -82,23 +114,27 @@ const podState = (p: k8s.V1Pod): string => {
 
 export const check: Check = {
   id: 'metallb.controller-service',
-  title: 'Service metallb-system/controller exposes port monitoring (7472) of a running controller',
+  title: 'Service metallb-system/controller has port monitoring to a running controller\'s metrics port',
   category: 'metallb',
   dependsOn: ['cluster.api', 'metallb.namespace'],
   doc: {
-    what: 'Looks at Service controller in metallb-system: it must have a TCP port named monitoring on 7472, and its selector must match a running MetalLB controller pod (Helm Deployment metallb-controller or Kubespray/manifest Deployment controller).',
-    why: 'The Akash IP operator finds MetalLB only through this Service, by its name and its port name (DNS SRV _monitoring._tcp.controller.metallb-system), and reads the address pool metrics from it. When the Service is missing, misnamed, on another port or selects no running controller, the operator cannot count free IPs and its barrier stays locked, which makes the provider hang.',
-    fix: 'Create the Service from the controller Deployment as the guide does. Helm installs: `kubectl -n metallb-system expose deployment metallb-controller --name=controller --overrides=\'{"spec":{"ports":[{"protocol":"TCP","name":"monitoring","port":7472}]}}\'`. Kubespray/manifest installs: the same with `deployment controller`. If a wrong Service exists, delete it first: `kubectl -n metallb-system delete service controller`.',
+    what: 'Looks at Service controller in metallb-system: it must have a TCP port NAMED monitoring whose target reaches the controller\'s metrics port (its --port flag, 7472 by default: metallb/metallb:controller/main.go:152 at v0.14.9) — a numeric targetPort equal to it, or a named targetPort that a controller container port of that number carries. The Service port number itself is free: the IP operator resolves the port by its name. Its selector must match a running, ready MetalLB controller pod (the controller is found by its labels, whatever the Helm release is called). details.reason: service-ok, service-missing, selects-other-pods, port-missing, port-misnamed, port-protocol, target-port, target-port-unresolved, no-selector, selector-matches-nothing, selector-matches-no-controller, controller-not-running.',
+    why: 'The Akash IP operator finds MetalLB only through this Service, by its name and its port NAME: NewServiceDiscoveryAgent(…, "monitoring", "controller", "metallb-system", …) in akash-network/provider:cluster/kube/operators/clients/metallb/client.go:113, resolved by DNS SRV _monitoring._tcp.controller.metallb-system.svc.cluster.local in cluster or by the API proxy controller:monitoring out of cluster (cluster/util/service_discovery_agent.go), taking the port number from the SRV record. It reads the pool metrics from there over plain HTTP. When the Service is missing, has no port named monitoring, forwards it elsewhere or selects no running controller, the operator cannot count free IPs and its barrier stays locked, which makes the provider hang.',
+    fix: 'Create the Service from the controller Deployment as the guide does, with the Deployment name this check reports: Helm release metallb: `kubectl -n metallb-system expose deployment metallb-controller --name=controller --overrides=\'{"spec":{"ports":[{"protocol":"TCP","name":"monitoring","port":7472}]}}\'` (another release `<r>`: `deployment <r>-metallb-controller`, or `<r>-controller` when the release name contains "metallb"); Kubespray/manifest installs: `deployment controller`. If a wrong Service exists, delete it first: `kubectl -n metallb-system delete service controller`.',
   },
   async run(ctx) {
-    const [svc, ctrl] = await Promise.all([ctx.cluster.getService(METALLB_NS, SERVICE_NAME), findMetallbController(ctx.cluster)]);
+    const [svc, ctrl, version] = await Promise.all([ctx.cluster.getService(METALLB_NS, SERVICE_NAME), findController(ctx.cluster), controllerVersion(ctx.cluster)]);
     const deployment = ctrl?.name;
     const depSelector = ctrl?.deployment.spec?.selector?.matchLabels;
-    const noDeploymentNote = `no MetalLB controller Deployment (metallb-controller or controller) was found in ${METALLB_NS}: install MetalLB first`;
+    // 0.16+ serves metrics only over HTTPS (its --port, 9120): no port would do for the operator's
+    // plain-HTTP scrape, so the Service is judged against the 7472 of the versions that work (see metallb.version)
+    const v016 = !!version?.version && compareVersion(version.version, { major: 0, minor: 16, patch: 0 }) >= 0;
+    const metricsPort = v016 ? METRICS_PORT : controllerMetricsPort(ctrl?.deployment);
+    const noDeploymentNote = `no MetalLB controller Deployment was found in ${METALLB_NS} (by its labels or image): install MetalLB first`;
 
     if (!svc) {
       return fail(`Service ${METALLB_NS}/${SERVICE_NAME} is missing: the IP operator cannot find MetalLB's metrics`, {
-        details: { service: `${METALLB_NS}/${SERVICE_NAME}`, problems: ['service-missing'], deployment: deployment ?? null },
+        details: { reason: 'service-missing', service: `${METALLB_NS}/${SERVICE_NAME}`, problems: ['service-missing'], deployment: deployment ?? null },
         hint: deployment ? `Create it from Deployment ${deployment}: ${exposeCommand(deployment)}` : noDeploymentNote,
         ...(deployment ? { remedy: exposeRemedy(deployment, false) } : {}),
       });
@@ -114,6 +150,8 @@ export const check: Check = {
       ports: ports.map((p) => ({ name: p.name ?? null, port: p.port, protocol: p.protocol ?? 'TCP', targetPort: p.targetPort ?? p.port })),
       selector: selStr,
       deployment: deployment ?? null,
+      metricsPort,
+      ...(v016 ? { note: `MetalLB ${version!.version!.text} serves no plain-HTTP metrics; the Service is judged for ${METRICS_PORT} (see metallb.version)` } : {}),
     };
 
     let controllerPods: k8s.V1Pod[] = [];
@@ -143,13 +181,28 @@ export const check: Check = {
       }
     }
 
-    const portProblem = monitoringPortProblem(ports, controllerPods.find(podRunning)?.spec?.containers?.flatMap((c) => c.ports ?? []));
+    // named targetPorts resolve against the pods' container ports (else the Deployment's template)
+    const containerPorts =
+      controllerPods.find(podRunning)?.spec?.containers?.flatMap((c) => c.ports ?? []) ?? ctrl?.deployment.spec?.template?.spec?.containers?.flatMap((c) => c.ports ?? []);
+    const portProblem = monitoringPortProblem(ports, containerPorts, metricsPort);
     if (portProblem) problems.unshift(portProblem);
 
     if (problems.length > 0) {
       details.problems = problems.map((p) => p.code);
-      const onlyNotRunning = problems.length === 1 && problems[0]!.code === 'controller-not-running';
+      details.reason = problems[0]!.code;
       const message = `Service ${METALLB_NS}/${SERVICE_NAME}: ${problems.map((p) => p.message).join('; ')}`;
+      const onlyNotRunning = problems.length === 1 && problems[0]!.code === 'controller-not-running';
+      // only the target is wrong: point it at the controller's metrics port (recreating from the
+      // Deployment would forward to 7472 again, wrong for a controller started with another --port)
+      if (problems.length === 1 && (problems[0]!.code === 'target-port' || problems[0]!.code === 'target-port-unresolved')) {
+        const i = ports.findIndex((p) => p.name === PORT_NAME);
+        const cmd = `kubectl -n ${METALLB_NS} patch service ${SERVICE_NAME} --type=json -p '[{"op":"replace","path":"/spec/ports/${i}/targetPort","value":${metricsPort}}]'`;
+        return fail(message, {
+          details,
+          hint: `Point port "${PORT_NAME}" at the controller's metrics port ${metricsPort}: ${cmd}`,
+          remedy: { summary: `set targetPort of port ${PORT_NAME} of Service ${METALLB_NS}/${SERVICE_NAME} to ${metricsPort}`, commands: [cmd] },
+        });
+      }
       if (onlyNotRunning) {
         return fail(message, {
           details,
@@ -165,6 +218,7 @@ export const check: Check = {
       });
     }
     if (warning) {
+      details.reason = 'selects-other-pods';
       return warn(`Service ${METALLB_NS}/${SERVICE_NAME}: ${warning}`, {
         details,
         hint: deployment
@@ -174,7 +228,9 @@ export const check: Check = {
       });
     }
     const running = controllerPods.filter(podRunning).map((p) => p.metadata?.name);
+    const mon = ports.find((p) => p.name === PORT_NAME)!;
     details.runningControllerPods = running;
-    return pass(`Service ${METALLB_NS}/${SERVICE_NAME} has TCP port ${PORT_NAME} ${METRICS_PORT} and selects running controller pod ${running.join(', ')}`, { details });
+    details.reason = 'service-ok';
+    return pass(`Service ${METALLB_NS}/${SERVICE_NAME} has TCP port ${PORT_NAME} (${mon.port} -> ${mon.targetPort ?? mon.port}, the controller's ${metricsPort}) and selects running controller pod ${running.join(', ')}`, { details });
   },
 };

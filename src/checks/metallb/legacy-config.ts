@@ -52,14 +52,14 @@ export const check: Check = {
   category: 'metallb',
   dependsOn: ['cluster.api', 'metallb.namespace'],
   doc: {
-    what: 'Looks in metallb-system for a MetalLB 0.12-style ConfigMap (`config`, or `metallb`/`<release>-metallb` from the old Helm chart) whose `config` key holds `address-pools`, converts it the way MetalLB\'s configmaptocrs does (IPAddressPool per pool, L2Advertisement per layer2 pool, BGPAdvertisement per bgp pool) and compares the result with the resources that exist. Fails when pools or advertisements of the old config are missing (or when MetalLB is still 0.12); warns when everything was migrated and only the old ConfigMap is left over.',
+    what: 'Looks in metallb-system for a MetalLB 0.12-style ConfigMap (`config`, or `metallb`/`<release>-metallb` from the old Helm chart) whose `config` key holds `address-pools`, converts it the way MetalLB\'s configmaptocrs does (IPAddressPool per pool, L2Advertisement per layer2 pool, BGPAdvertisement per bgp pool) and compares the result with the resources that exist. Fails when pools or advertisements of the old config are missing (or when MetalLB is still 0.12); warns when everything was migrated and only the old ConfigMap is left over. The conversion follows metallb/metallb:configmaptocrs/main.go (v0.13.12); MetalLB 0.13 and later read only the CRDs. details.reason: no-legacy-config, still-0-12, still-0-12-unconvertible, leftover, not-migrated, not-migrated-unconvertible.',
     why: 'MetalLB 0.13 and later ignore the ConfigMap entirely. After an upgrade that skipped the migration, MetalLB has no pools or no advertisement, so lease Services get no IP or their IPs are never announced. A left-over ConfigMap does no harm by itself but misleads whoever edits it later, so it is only a warning.',
     fix: 'Convert and apply, as the guide describes: `kubectl -n metallb-system get cm config -o yaml > config.yaml`, `docker run --rm -v "$(pwd):/var/input" quay.io/metallb/configmaptocrs`, `kubectl apply -f resources.yaml`, then `kubectl -n metallb-system delete cm config`. The converted resources are also in this check\'s JSON details (details.convertedYaml). A left-over ConfigMap only needs the delete.',
   },
   async run(ctx) {
     const cms: k8s.V1ConfigMap[] = await ctx.cluster.listConfigMaps(METALLB_NS);
     const legacy = cms.filter((cm) => isLegacyConfig(cm.data?.config));
-    if (legacy.length === 0) return pass(`no legacy MetalLB ConfigMap (address-pools) in ${METALLB_NS}`, { details: { configMapsScanned: cms.length } });
+    if (legacy.length === 0) return pass(`no legacy MetalLB ConfigMap (address-pools) in ${METALLB_NS}`, { details: { reason: 'no-legacy-config', configMapsScanned: cms.length } });
 
     const [pools, ads, version] = await Promise.all([listPools(ctx.cluster), listAdvertisements(ctx.cluster), controllerVersion(ctx.cluster)]);
     const states: LegacyState[] = legacy.map((cm) => {
@@ -91,14 +91,16 @@ export const check: Check = {
 
     // MetalLB still 0.12: the ConfigMap is the live configuration
     if (version?.version && compareVersion(version.version, { major: 0, minor: 13, patch: 0 }) < 0) {
-      const upgrade = upgradeCommand(version.method);
+      const upgrade = upgradeCommand(version.method, version.release);
       if (!conv.ok) {
+        details.reason = 'still-0-12-unconvertible';
         // 0.13+ ignores the ConfigMap: upgrading before the config converts leaves MetalLB with no pool at all
         return fail(`MetalLB ${version.version.text} is still configured by ConfigMap ${cmRef} (${poolWord}), which cannot be converted: ${conv.errors[0]}${conv.errors.length > 1 ? ` (+${conv.errors.length - 1} more)` : ''}; fix it before upgrading to ${RECOMMENDED_METALLB}`, {
           details,
           hint: `Do not upgrade yet: MetalLB 0.13+ ignores this ConfigMap, so every LoadBalancer IP would lose its pool. Fix the config (kubectl -n ${METALLB_NS} edit cm ${first.configMap}), then upgrade (${upgrade}) and convert it: ${migrateRemedy(first.configMap, conv).commands.join(' && ')}`,
         });
       }
+      details.reason = 'still-0-12';
       return fail(`MetalLB ${version.version.text} is still configured by ConfigMap ${cmRef} (${poolWord}); upgrade to ${RECOMMENDED_METALLB} and convert it${convertsTo ? ` to ${convertsTo}` : ''}`, {
         details,
         hint: `Upgrade (${upgrade}), then convert: ${migrateRemedy(first.configMap, conv).commands.join(' && ')}`,
@@ -108,6 +110,7 @@ export const check: Check = {
 
     if (pending.length === 0) {
       const names = states.map((s) => `${METALLB_NS}/${s.configMap}`);
+      details.reason = 'leftover';
       return warn(`legacy MetalLB ConfigMap ${listNames(names)} is left over: its pools and advertisements already exist as resources and MetalLB ignores it`, {
         details,
         hint: `Back it up and delete it: kubectl -n ${METALLB_NS} get cm ${first.configMap} -o yaml > metallb-legacy-config.yaml && kubectl -n ${METALLB_NS} delete cm ${first.configMap}`,
@@ -121,12 +124,14 @@ export const check: Check = {
     const others = pending.length > 1 ? ` (and ${pending.length - 1} more legacy ConfigMap${pending.length > 2 ? 's' : ''})` : '';
     const missingText = `missing: ${listNames(first.missing, 4)}`;
     if (!conv.ok) {
+      details.reason = 'not-migrated-unconvertible';
       return fail(`legacy MetalLB ConfigMap ${cmRef} (${poolWord}) is not migrated and cannot be converted: ${conv.errors[0]}${conv.errors.length > 1 ? ` (+${conv.errors.length - 1} more)` : ''}; ${missingText}${others}`, {
         details,
         hint: `Fix the addresses in the old config, then convert it: kubectl -n ${METALLB_NS} get cm ${first.configMap} -o yaml > config.yaml && docker run --rm -v "$(pwd):/var/input" quay.io/metallb/configmaptocrs && kubectl apply -f resources.yaml`,
       });
     }
     const remedy = migrateRemedy(first.configMap, conv);
+    details.reason = 'not-migrated';
     return fail(`legacy MetalLB ConfigMap ${cmRef} (${poolWord}) is ignored since MetalLB 0.13 and not migrated (${missingText}); it converts to ${convertsTo}${others}`, {
       details,
       hint: `Convert it with MetalLB's configmaptocrs and apply the result (or apply details.convertedYaml), then delete it: kubectl -n ${METALLB_NS} delete cm ${first.configMap}`,

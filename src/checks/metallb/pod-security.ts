@@ -28,13 +28,13 @@ export const check: Check = {
   category: 'metallb',
   dependsOn: ['cluster.api', 'metallb.namespace'],
   doc: {
-    what: 'Reads the Pod Security Admission labels of namespace metallb-system (pod-security.kubernetes.io/enforce, audit, warn) and, when they are missing, whether the speaker DaemonSet is being blocked (it wants more pods than it has, or FailedCreate events say the pods violate PodSecurity). An enforce level other than privileged fails; missing labels fail when the speaker is blocked and warn otherwise.',
-    why: 'The MetalLB speaker needs host networking and the NET_RAW capability, which only the privileged Pod Security level allows. Under baseline or restricted the API server refuses to create speaker pods, so no node announces the lease IPs. Without labels the cluster-wide default decides, which a cluster upgrade or an admission config change can make stricter at any time.',
+    what: 'Reads the Pod Security Admission labels of namespace metallb-system (pod-security.kubernetes.io/enforce, audit, warn) and, when they are missing, whether the speaker DaemonSet is being blocked (it wants more pods than it has, or FailedCreate events say the pods violate PodSecurity). An enforce level other than privileged fails; missing labels fail when the speaker is blocked and warn otherwise. details.reason: privileged, enforce-not-privileged, labels-missing-blocked, labels-missing, no-namespace.',
+    why: 'The MetalLB speaker needs host networking and the NET_RAW capability (hostNetwork: true and capabilities add NET_RAW in metallb/metallb:charts/metallb/templates/speaker.yaml:167,353 at v0.14.9), which only the privileged Pod Security level allows. Under baseline or restricted the API server refuses to create speaker pods, so no node announces the lease IPs. Without labels the cluster-wide default decides, which a cluster upgrade or an admission config change can make stricter at any time.',
     fix: 'Label the namespace as the guide says: `kubectl label ns metallb-system pod-security.kubernetes.io/enforce=privileged pod-security.kubernetes.io/audit=privileged pod-security.kubernetes.io/warn=privileged --overwrite`. The DaemonSet controller then creates the missing speaker pods by itself (within a few minutes; `kubectl -n metallb-system rollout restart ds metallb-speaker` speeds it up).',
   },
   async run(ctx) {
     const ns = await ctx.cluster.getNamespace(METALLB_NS);
-    if (!ns) return skip(`namespace ${METALLB_NS} does not exist (see metallb.namespace)`);
+    if (!ns) return skip(`namespace ${METALLB_NS} does not exist (see metallb.namespace)`, { details: { reason: 'no-namespace' } });
     const labels = ns.metadata?.labels ?? {};
     const levels = Object.fromEntries(MODES.map((m) => [m, labels[`${PSA}/${m}`] ?? null])) as Record<(typeof MODES)[number], string | null>;
     const details: Record<string, unknown> = { namespace: METALLB_NS, labels: levels };
@@ -60,6 +60,7 @@ export const check: Check = {
       .join('; ');
 
     if (enforce && enforce !== 'privileged') {
+      details.reason = 'enforce-not-privileged';
       return fail(`namespace ${METALLB_NS} enforces Pod Security level "${enforce}": the speaker needs privileged (hostNetwork, NET_RAW)${blocked ? ` and is blocked (${blockedText})` : ''}`, {
         details,
         hint: `Allow privileged pods in ${METALLB_NS}: ${LABEL_COMMAND}`,
@@ -68,12 +69,14 @@ export const check: Check = {
     }
     if (!enforce) {
       if (blocked) {
+        details.reason = 'labels-missing-blocked';
         return fail(`namespace ${METALLB_NS} has no Pod Security labels and the cluster default blocks the speaker (${blockedText})`, {
           details,
           hint: `Allow privileged pods in ${METALLB_NS}: ${LABEL_COMMAND}`,
           remedy: REMEDY,
         });
       }
+      details.reason = 'labels-missing';
       return warn(`namespace ${METALLB_NS} has no Pod Security labels: the speaker runs under the cluster default, which a stricter default would block`, {
         details,
         hint: `Pin the privileged level as the guide says: ${LABEL_COMMAND}`,
@@ -82,6 +85,7 @@ export const check: Check = {
     }
     const others = MODES.filter((m) => m !== 'enforce' && levels[m] !== 'privileged');
     const note = others.length ? ` (${others.map((m) => `${m}=${levels[m] ?? 'unset'}`).join(', ')}: warnings only)` : '';
+    details.reason = 'privileged';
     return pass(`namespace ${METALLB_NS} enforces Pod Security level privileged${note}`, { details });
   },
 };

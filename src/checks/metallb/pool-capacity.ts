@@ -29,7 +29,7 @@ export const check: Check = {
   category: 'metallb',
   dependsOn: ['cluster.api', 'metallb.namespace', 'metallb.default-pool'],
   doc: {
-    what: 'Counts the free addresses of pool default. It uses, in this order, the controller metrics (metallb_allocator_addresses_total minus metallb_allocator_addresses_in_use_total), the pool status (availableIPv4/availableIPv6, MetalLB 0.15 and later), or a count computed from the pool addresses minus the IPs held by lease Services; details.source says which. No free address fails; the low-water mark (`--pool-low-threshold`, default 2) or fewer warns.',
+    what: 'Counts the free addresses of pool default. It uses, in this order, the controller metrics (metallb_allocator_addresses_total minus metallb_allocator_addresses_in_use_total), the pool status (availableIPv4/availableIPv6, MetalLB 0.15 and later), or a count computed from the pool addresses minus the IPs held by lease Services; details.source says which. No free address fails; the low-water mark (`--pool-low-threshold`, default 2) or fewer warns. The metrics are those the IP operator reads (akash-network/provider:cluster/kube/operators/clients/metallb/client.go:173-174); the pool status fields exist since MetalLB 0.15.0 (metallb/metallb:api/v1beta1/ipaddresspool_types.go:70-77 at v0.15.0). details.reason: capacity-ok, pool-low, pool-exhausted, capacity-unknown.',
     why: 'When the pool is exhausted a new IP lease\'s Service stays <pending> (MetalLB event AllocationFailed: no available IPs) and the IP operator reports no free IPs, so the provider stops bidding on IP leases.',
     fix: 'Add public addresses to the pool: `kubectl -n metallb-system edit ipaddresspools.metallb.io default` and append CIDRs or ranges under spec.addresses (they must not overlap other pools). Closed leases free their IPs by themselves.',
   },
@@ -80,7 +80,7 @@ export const check: Check = {
     }
     if (!cap) {
       return fail(`cannot count free addresses of pool ${want}: ${notes.join('; ') || 'no IPAddressPool found'}`, {
-        details: { pool: want, notes },
+        details: { reason: 'capacity-unknown', pool: want, notes },
         hint: `Check the pool exists (see metallb.default-pool): kubectl -n ${METALLB_NS} get ipaddresspools.metallb.io`,
       });
     }
@@ -101,17 +101,20 @@ export const check: Check = {
     const from = `source: ${SOURCE_WORDS[cap.source]}`;
     const edit = `kubectl -n ${METALLB_NS} edit ipaddresspools.metallb.io ${want}`;
     if (free <= 0n) {
+      details.reason = 'pool-exhausted';
       return fail(`pool ${want} is exhausted: 0 of ${total} addresses free (${from}); new IP leases stay pending`, {
         details,
         hint: `Add public addresses to spec.addresses of the pool: ${edit}`,
       });
     }
     if (free <= threshold) {
+      details.reason = 'pool-low';
       return warn(`pool ${want} is nearly exhausted: ${free} of ${total} addresses free, at or below the low-water mark of ${threshold} (${from})`, {
         details,
         hint: `Add public addresses before it runs out: ${edit}`,
       });
     }
+    details.reason = 'capacity-ok';
     return pass(`pool ${want}: ${free} of ${total} addresses free (${from})`, { details });
   },
 };
