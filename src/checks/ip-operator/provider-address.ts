@@ -53,7 +53,7 @@ export const check: Check = {
   id: 'ip-operator.provider-address',
   title: "The IP operator serves the provider's own address",
   category: 'ip-operator',
-  dependsOn: ['ip-operator.installed'],
+  dependsOn: ['cluster.api'],
   doc: {
     what: "Compares the provider address the IP operator (the layout the provider uses) runs with against the provider's own address (AKASH_FROM of the akash-provider StatefulSet, else Helm values `from`). The operator reads flag `--provider` (akash-network/provider:operator/common/operator_flags.go:18), else env AP_PROVIDER or AKASH_PROVIDER (env prefixes AP and AKASH, cmd/provider-services/cmd/root.go:31); the current chart sets env AP_PROVIDER from ConfigMap operator-ip key provider-address (helm-charts:charts/akash-ip-operator/templates/deployment.yaml), the old chart passes `--provider <address>` in args. AKASH_PROVIDER_ADDRESS, PROVIDER_ADDRESS, AP_PROVIDER_ADDRESS and --provider-address are read by nothing: an operator configured only through them has no address.",
     why: "The operator only handles leases of the provider address it was given. With another address (a copy-paste from the guide's example, or an old wallet) it allocates nothing for this provider's leases: tenants see no IP although everything looks healthy.",
