@@ -189,6 +189,9 @@ export const check: Check = {
 
     const read = scans.filter((s) => s.scan);
     const unread = scans.filter((s) => !s.scan);
+    // no log readable for lack of permission: the check could not decide (cluster.permissions names the grant)
+    const denied = unread.find((s) => s.error instanceof ClusterError && s.error.kind === 'forbidden');
+    if (read.length === 0 && denied) throw denied.error;
     const which = layouts.map(short).join(' and ');
     if (read.length === 0 && health.result !== 'ok') {
       const e = scans[0]?.error;

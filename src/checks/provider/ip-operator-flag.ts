@@ -71,7 +71,9 @@ export const check: Check = {
       container,
       via: setting.via,
       value: setting.value ?? null,
-      source: setting.source,
+      // where the value came from: `args`, `env`, `configmap <name>` (envFrom), `configmap <name> key <k>`, `secret <name>`
+      source: setting.via === 'flag' ? 'args' : setting.envName ? (env.vars.get(setting.envName)?.source ?? null) : null,
+      setting: setting.source,
       ...(setting.envName ? { env: setting.envName } : {}),
       ...(setting.shadowed.length ? { shadowed: setting.shadowed } : {}),
       ...(setting.strayValue !== undefined ? { strayValue: setting.strayValue } : {}),
