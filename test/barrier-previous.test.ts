@@ -95,3 +95,10 @@ test('a second operator pod whose log cannot be read: warn, not pass (it may be 
   const r = expectCheck(report, 'ip-operator.barrier', 'warn', /not locked in pod akash-services\/operator-ip-6f9c7b-x2x9k/, /log of akash-services\/operator-ip-6f9c7b-zz9zz could not be read/);
   assert.ok(!/\n/.test(r.message), 'one line');
 });
+
+test('an operator stuck for hours that nobody calls logs no lock line: observation stopped and /health 503 still fail it', async () => {
+  const { report } = await runScenario('f-operator-stuck-quiet', { only: ['ip-operator.barrier'] });
+  const r = expectCheck(report, 'ip-operator.barrier', 'fail', /still locked/, /"observation stopped"/, /\/health answers 503/);
+  assert.equal((r.details as any).reason, 'locked');
+  assert.equal((r.details as any).pods[0].lockLines, 0, 'no lock line in the window');
+});

@@ -38,6 +38,7 @@ const EXPECTED: [string, string[]][] = [
   ['f-operator-old-current-provider', ['operator-missing']],
   ['f-operator-old-stuck', ['operator-stuck']],
   ['f-operator-recovered', []],
+  ['f-operator-stuck-quiet', ['operator-stuck']],
   ['f-status-500', ['status-endpoint']],
   ['f-status-hang', ['status-endpoint']],
   ['f-status-not-json', ['status-endpoint']],
