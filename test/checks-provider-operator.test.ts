@@ -28,6 +28,7 @@ describe('ip-operator.crd', () => {
   test('CRD missing: fail with the kubectl apply for the provider version', async () => {
     const { report } = await runScenario('p-crd-missing', { only: ['ip-operator.crd'] });
     const r = expectCheck(report, 'ip-operator.crd', 'fail', /CRD providerleasedips\.akash\.network is not installed/);
+    assert.equal(reason(r), 'crd-missing');
     assert.deepEqual(r.remedy?.commands, ['kubectl apply -f https://raw.githubusercontent.com/akash-network/provider/v0.16.1/pkg/apis/akash.network/crd.yaml']);
   });
 });
@@ -107,6 +108,16 @@ describe('ip-operator.installed', () => {
       `helm install akash-ip-operator akash/akash-ip-operator -n akash-services --version 19.0.2 --set provider_address=${FROM}`,
     ]);
     expectCheck(report, 'ip-operator.health', 'skip', /ip-operator\.installed failed/);
+  });
+
+  test('provider version unknown (no version tag, no Helm release): two layouts are a warn that names both', async () => {
+    const state = await variant('p-operator-both-layouts', {
+      remove: ['Secret/akash-services/sh.helm.release.v1.akash-provider.v1', 'Secret/akash-services/sh.helm.release.v1.akash-provider.v2'],
+      edit: (o) => void (find(o, 'StatefulSet/akash-services/akash-provider').spec.template.spec.containers[0].image = 'ghcr.io/akash-network/provider:latest'),
+    });
+    const { report } = await runScenario(state, { only: ['ip-operator.installed'] });
+    const r = expectCheck(report, 'ip-operator.installed', 'warn', /the provider's version is unknown/, /≥ 0\.5\.0: operator-ip, ≤ 0\.4\.x: akash-ip-operator/);
+    assert.equal(reason(r), 'two-layouts');
   });
 
   test('the provider version falls back to the Helm release appVersion when the image has no version tag', async () => {

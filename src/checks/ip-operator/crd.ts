@@ -39,7 +39,7 @@ export const check: Check = {
       return fail(`CRD ${CRD_NAME} serves no version`, { details: { ...details, reason: 'crd-no-version' }, hint: `re-apply the provider's CRDs: kubectl apply -f ${crdManifestUrl(null)}` });
     }
     if (established && established.status !== 'True') {
-      return warn(`CRD ${CRD_NAME} is not Established (${established.reason ?? established.status})`, { details, hint: `kubectl describe crd ${CRD_NAME}` });
+      return warn(`CRD ${CRD_NAME} is not Established (${established.reason ?? established.status})`, { details: { ...details, reason: 'crd-not-established' }, hint: `kubectl describe crd ${CRD_NAME}` });
     }
     return pass(`CRD ${CRD_NAME} is installed (served: ${versions.join(', ')})`, { details: { ...details, reason: 'crd-installed' } });
   },

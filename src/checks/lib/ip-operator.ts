@@ -107,7 +107,11 @@ export function parseVersion(v: string | null | undefined): [number, number, num
  */
 export function providerVersion(snap: Snapshot): Promise<ProviderVersion> {
   return snap.once('provider-version', async () => {
-    const sts = await providerStatefulSet(snap);
+    // an unreadable StatefulSet only leaves the version unknown (the provider checks report it)
+    const sts = await providerStatefulSet(snap).catch((e: unknown) => {
+      if (e instanceof ClusterError) return null;
+      throw e;
+    });
     const spec = sts?.spec?.template?.spec;
     const c = spec?.containers?.find((x) => x.name === PROVIDER_CONTAINER);
     const img = c ? imageTag({ containers: [c] }, /./) : null;
