@@ -220,7 +220,8 @@ describe('barrier helpers', () => {
     assert.equal(formatWindow(45), '45s');
   });
   test('install command', () => {
-    assert.equal(installCommand(null), 'helm install akash-ip-operator akash/akash-ip-operator -n akash-services --set provider_address=<provider-address>');
+    assert.equal(installCommand(null), 'helm install akash-ip-operator akash/akash-ip-operator -n akash-services --version 19.0.2 --set provider_address=<provider-address>');
+    assert.match(installCommand('akash1abc', 'old'), / --version 8\.0\.0 /);
     assert.match(installCommand('akash1abc'), /provider_address=akash1abc$/);
   });
 });

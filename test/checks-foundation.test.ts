@@ -448,9 +448,10 @@ describe('ip-operator.barrier', () => {
       BARRIER,
       'fail',
       /IP operator not installed/,
-      /helm install akash-ip-operator akash\/akash-ip-operator -n akash-services --set provider_address=akash1xmz9es9ay9ln9x2m3q8dlu0alxf0ltce7ykjfx/,
+      /helm install akash-ip-operator akash\/akash-ip-operator -n akash-services --version 19\.0\.2 --set provider_address=akash1xmz9es9ay9ln9x2m3q8dlu0alxf0ltce7ykjfx/,
     );
     assert.equal(r.details?.layout, null);
+    assert.equal(r.details?.reason, 'not-installed');
   });
 
   test('credentials without pods/log: error naming the request', async () => {

@@ -225,9 +225,10 @@ describe('metallb.default-pool', () => {
   });
 });
 
-test('metallb.default-pool: the pool name may also come from the operator ConfigMap (metal-lb-pool)', async () => {
+test('metallb.default-pool: the pool name may also come from the operator ConfigMap (env AP_METAL_LB_POOL from key metal-lb-pool)', async () => {
   const s = await loadScenario('m-pool-not-default');
   find(s, 'ConfigMap', 'operator-ip').data['metal-lb-pool'] = 'public';
+  find(s, 'Deployment', 'operator-ip').spec.template.spec.containers[0].env.push({ name: 'AP_METAL_LB_POOL', valueFrom: { configMapKeyRef: { name: 'operator-ip', key: 'metal-lb-pool' } } });
   const { report } = await runScenario(s, { only: ['metallb.default-pool'] });
   expectCheck(report, 'metallb.default-pool', 'pass', /IPAddressPool metallb-system\/public/);
 });

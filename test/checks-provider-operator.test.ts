@@ -16,10 +16,19 @@ async function oldLayoutObjects(): Promise<KubeObject[]> {
   return s.objects.filter((o) => /akash-ip-operator/.test(o.metadata.name));
 }
 
+const reason = (r: { details?: Record<string, unknown> }) => r.details?.reason;
+
+/** A healthy old-layout operator next to a 0.4.8 provider (the unstuck f-operator-old-stuck). */
+const OLD_HEALTHY_PROXY = {
+  'akash-services/akash-ip-operator:api/health': { status: 200, body: 'OK' },
+  'akash-services/akash-ip-operator:api/usage': { status: 200, contentType: 'application/json', body: { Available: 16, InUse: 1 } },
+};
+
 describe('ip-operator.crd', () => {
   test('CRD missing: fail with the kubectl apply for the provider version', async () => {
     const { report } = await runScenario('p-crd-missing', { only: ['ip-operator.crd'] });
     const r = expectCheck(report, 'ip-operator.crd', 'fail', /CRD providerleasedips\.akash\.network is not installed/);
+    assert.equal(reason(r), 'crd-missing');
     assert.deepEqual(r.remedy?.commands, ['kubectl apply -f https://raw.githubusercontent.com/akash-network/provider/v0.16.1/pkg/apis/akash.network/crd.yaml']);
   });
 });
@@ -27,11 +36,14 @@ describe('ip-operator.crd', () => {
 describe('ip-operator.installed', () => {
   test('both layouts: warn, and the remedy uninstalls the old release only', async () => {
     const { report } = await runScenario('p-operator-both-layouts', { only: OPERATOR });
-    const r = expectCheck(report, 'ip-operator.installed', 'warn', /two IP operators are installed/, /operator-ip \(current chart, running\)/, /akash-ip-operator \(old chart ≤ 8\.x, running\)/, /fight over the same leases/);
+    const r = expectCheck(report, 'ip-operator.installed', 'warn', /two IP operators are installed/, /provider 0\.16\.1/, /uses operator-ip \(current chart, running\)/, /akash-ip-operator \(old chart ≤ 8\.x, running\) is stale/);
+    assert.equal(reason(r), 'stale-layout');
     assert.deepEqual(r.remedy?.commands, ['helm -n akash-services uninstall akash-ip-operator']);
-    // the dependants still run (warn does not block) and look at both operators
-    expectCheck(report, 'ip-operator.health', 'pass', /operator-ip:rest and akash-services\/akash-ip-operator:api/);
-    expectCheck(report, 'ip-operator.provider-address', 'pass', /akash-ip-operator reads it from akash-ip-operator container args --provider/);
+    // the dependants still run (warn does not block) and look only at the layout the provider uses
+    const h = expectCheck(report, 'ip-operator.health', 'pass', /operator-ip:rest/);
+    assert.doesNotMatch(h.message, /akash-ip-operator/);
+    const a = expectCheck(report, 'ip-operator.provider-address', 'pass', /operator-ip reads it from env AP_PROVIDER \(configmap operator-ip key provider-address\)/);
+    assert.equal(reason(a), 'address-match');
   });
 
   test('both layouts without Helm ownership: the remedy deletes the old objects by name', async () => {
@@ -42,6 +54,7 @@ describe('ip-operator.installed', () => {
     });
     const { report } = await runScenario(state, { only: ['ip-operator.installed'] });
     const r = expectCheck(report, 'ip-operator.installed', 'warn', /two IP operators/);
+    assert.equal(reason(r), 'stale-layout');
     assert.deepEqual(r.remedy?.commands, ['kubectl -n akash-services delete deployment,service akash-ip-operator --ignore-not-found']);
   });
 
@@ -55,7 +68,8 @@ describe('ip-operator.installed', () => {
     const state = await variant('healthy-helm', { remove: NEW_OPERATOR_OBJECTS });
     const { report } = await runScenario(state, { only: ['ip-operator.installed'] });
     const r = expectCheck(report, 'ip-operator.installed', 'fail', /no IP operator in akash-services/);
-    assert.ok(r.remedy?.commands.includes(`helm install akash-ip-operator akash/akash-ip-operator -n akash-services --set provider_address=${FROM}`), JSON.stringify(r.remedy));
+    assert.equal(reason(r), 'not-installed');
+    assert.ok(r.remedy?.commands.includes(`helm install akash-ip-operator akash/akash-ip-operator -n akash-services --version 19.0.2 --set provider_address=${FROM}`), JSON.stringify(r.remedy));
   });
 
   test('scaled to zero: fail with the scale command', async () => {
@@ -72,21 +86,55 @@ describe('ip-operator.installed', () => {
     assert.deepEqual(r.remedy?.commands, ['kubectl -n akash-services scale deployment operator-ip --replicas=1']);
   });
 
-  test('old layout alone: pass, and every operator check uses its service and port', async () => {
-    const old = await oldLayoutObjects();
-    const state = await variant('healthy-helm', { remove: NEW_OPERATOR_OBJECTS, put: old, proxy: (await variant('p-operator-both-layouts', {})).behaviour.proxy });
+  test('old layout with a 0.4.8 provider: pass, and every operator check uses its service and port', async () => {
+    const state = await variant('f-operator-old-stuck', { proxy: OLD_HEALTHY_PROXY });
     const { report } = await runScenario(state, { only: OPERATOR });
-    expectCheck(report, 'ip-operator.installed', 'pass', /old chart ≤ 8\.x/, /Deployment akash-services\/akash-ip-operator/);
+    const r = expectCheck(report, 'ip-operator.installed', 'pass', /old chart ≤ 8\.x/, /Deployment akash-services\/akash-ip-operator/, /provider 0\.4\.8/);
+    assert.equal(reason(r), 'running');
     expectCheck(report, 'ip-operator.health', 'pass', /akash-ip-operator:api/);
-    expectCheck(report, 'ip-operator.usage', 'pass', /15 free/);
-    expectCheck(report, 'ip-operator.provider-address', 'pass', /container args --provider/);
+    const u = expectCheck(report, 'ip-operator.usage', 'pass', /15 free addresses in pool default \(1 in use of 16\)/);
+    assert.equal(reason(u), 'usage-ok');
+    expectCheck(report, 'ip-operator.provider-address', 'pass', /args --provider akash1/);
+  });
+
+  test('old operator with a current provider: fail naming the layout it needs; remedy removes the stale release and installs the pinned chart', async () => {
+    const { report } = await runScenario('f-operator-old-current-provider', { only: OPERATOR });
+    const r = expectCheck(report, 'ip-operator.installed', 'fail', /provider 0\.16\.1/, /looks only for Service operator-ip port rest/, /akash-ip-operator \(old chart/);
+    assert.equal(reason(r), 'layout-mismatch');
+    assert.deepEqual(r.remedy?.commands, [
+      'helm -n akash-services uninstall akash-ip-operator',
+      'helm repo add akash https://akash-network.github.io/helm-charts',
+      'helm repo update akash',
+      `helm install akash-ip-operator akash/akash-ip-operator -n akash-services --version 19.0.2 --set provider_address=${FROM}`,
+    ]);
+    expectCheck(report, 'ip-operator.health', 'skip', /ip-operator\.installed failed/);
+  });
+
+  test('provider version unknown (no version tag, no Helm release): two layouts are a warn that names both', async () => {
+    const state = await variant('p-operator-both-layouts', {
+      remove: ['Secret/akash-services/sh.helm.release.v1.akash-provider.v1', 'Secret/akash-services/sh.helm.release.v1.akash-provider.v2'],
+      edit: (o) => void (find(o, 'StatefulSet/akash-services/akash-provider').spec.template.spec.containers[0].image = 'ghcr.io/akash-network/provider:latest'),
+    });
+    const { report } = await runScenario(state, { only: ['ip-operator.installed'] });
+    const r = expectCheck(report, 'ip-operator.installed', 'warn', /the provider's version is unknown/, /≥ 0\.5\.0: operator-ip, ≤ 0\.4\.x: akash-ip-operator/);
+    assert.equal(reason(r), 'two-layouts');
+  });
+
+  test('the provider version falls back to the Helm release appVersion when the image has no version tag', async () => {
+    const state = await variant('f-operator-old-current-provider', {
+      edit: (o) => void (find(o, 'StatefulSet/akash-services/akash-provider').spec.template.spec.containers[0].image = 'ghcr.io/akash-network/provider:latest'),
+    });
+    const { report } = await runScenario(state, { only: ['ip-operator.installed'] });
+    const r = expectCheck(report, 'ip-operator.installed', 'fail', /Helm release akash-provider appVersion/);
+    assert.equal(reason(r), 'layout-mismatch');
   });
 });
 
 describe('ip-operator.provider-address', () => {
   test('mismatch: fail naming both addresses, with the Helm fix and the restart', async () => {
     const { report } = await runScenario('p-provider-address-mismatch', { only: ['ip-operator.provider-address'] });
-    const r = expectCheck(report, 'ip-operator.provider-address', 'fail', new RegExp(`serves provider ${GUIDE_EXAMPLE} \\(ConfigMap operator-ip key provider-address\\)`), new RegExp(`but the provider is ${FROM}`), /AKASH_FROM from configmap akash-provider-main/);
+    const r = expectCheck(report, 'ip-operator.provider-address', 'fail', new RegExp(`serves provider ${GUIDE_EXAMPLE} \\(env AP_PROVIDER \\(configmap operator-ip key provider-address\\)\\)`), new RegExp(`but the provider is ${FROM}`), /AKASH_FROM from configmap akash-provider-main/);
+    assert.equal(reason(r), 'address-mismatch');
     assert.deepEqual(r.remedy?.commands, [
       `helm -n akash-services upgrade akash-ip-operator akash/akash-ip-operator --reuse-values --set provider_address=${FROM}`,
       'kubectl -n akash-services delete pod -l app.kubernetes.io/name=ip',
@@ -112,16 +160,33 @@ describe('ip-operator.provider-address', () => {
   test('empty address: fail with its own words', async () => {
     const state = await variant('healthy-helm', { edit: (o) => void (find(o, 'ConfigMap/akash-services/operator-ip').data['provider-address'] = '') });
     const { report } = await runScenario(state, { only: ['ip-operator.provider-address'] });
-    expectCheck(report, 'ip-operator.provider-address', 'fail', /has no provider address configured/, /ConfigMap operator-ip key provider-address is empty/);
+    const r = expectCheck(report, 'ip-operator.provider-address', 'fail', /has no provider address/, /configmap operator-ip key provider-address\) is empty/);
+    assert.equal(reason(r), 'address-missing');
+  });
+
+  test('an operator configured only through an invented name (AKASH_PROVIDER_ADDRESS) has no address', async () => {
+    const { report } = await runScenario('f-operator-address-invented', { only: ['ip-operator.installed', 'ip-operator.provider-address'] });
+    const r = expectCheck(report, 'ip-operator.provider-address', 'fail', /has no provider address/, /env AKASH_PROVIDER_ADDRESS, which the operator does not read/);
+    assert.equal(reason(r), 'address-ignored-name');
+    assert.equal(reason(result(report, 'ip-operator.installed')), 'not-running');
+  });
+
+  test('the old spelling --provider-address is no address either; --provider is', async () => {
+    const bad = await variant('f-operator-old-stuck', {
+      proxy: OLD_HEALTHY_PROXY,
+      edit: (o) => void (find(o, 'Deployment/akash-services/akash-ip-operator').spec.template.spec.containers[0].args = ['provider-services', 'ip-operator', '--provider-address', FROM]),
+    });
+    const r = expectCheck((await runScenario(bad, { only: ['ip-operator.provider-address'] })).report, 'ip-operator.provider-address', 'fail', /args --provider-address/);
+    assert.equal(reason(r), 'address-ignored-name');
   });
 
   async function oldLayoutWrongProvider(extra: KubeObject[] = []) {
     const old = (await oldLayoutObjects()).map((o) => structuredClone(o));
     const d = old.find((o) => o.kind === 'Deployment') as any;
     d.spec.template.spec.containers[0].args = ['provider-services', 'ip-operator', '--provider', GUIDE_EXAMPLE];
-    const state = await variant('healthy-helm', { remove: NEW_OPERATOR_OBJECTS, put: [...old, ...extra] });
+    const state = await variant('f-operator-old-stuck', { remove: old.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`).filter((k) => !/7c9d5/.test(k)), put: [...old, ...extra], proxy: OLD_HEALTHY_PROXY });
     const { report } = await runScenario(state, { only: ['ip-operator.provider-address'] });
-    return expectCheck(report, 'ip-operator.provider-address', 'fail', new RegExp(`akash-ip-operator serves provider ${GUIDE_EXAMPLE} \\(akash-ip-operator container args --provider\\)`));
+    return expectCheck(report, 'ip-operator.provider-address', 'fail', new RegExp(`akash-ip-operator serves provider ${GUIDE_EXAMPLE} \\(args --provider ${GUIDE_EXAMPLE}\\)`));
   }
 
   test('old layout with the wrong --provider: fail; the upgrade stays on the installed old chart', async () => {
@@ -152,14 +217,16 @@ describe('ip-operator.provider-address', () => {
       },
     });
     const { report } = await runScenario(state, { only: ['ip-operator.provider-address'] });
-    expectCheck(report, 'ip-operator.provider-address', 'fail', /operator-ip env AP_PROVIDER/);
+    const r = expectCheck(report, 'ip-operator.provider-address', 'fail', /\(env AP_PROVIDER\)/);
+    assert.equal(reason(r), 'address-mismatch');
   });
 });
 
 describe('ip-operator.health', () => {
   test('503 (barrier locked): fail with the restart remedy and fix id', async () => {
     const { report } = await runScenario('p-health-503', { only: OPERATOR });
-    const r = expectCheck(report, 'ip-operator.health', 'fail', /answers 503/, /barrier is locked/, /\/status hangs/);
+    const r = expectCheck(report, 'ip-operator.health', 'fail', /answers 503 with an empty body/, /barrier is locked/);
+    assert.equal(reason(r), 'barrier-locked');
     assert.deepEqual(r.remedy, {
       summary: 'restart the IP operator pods (app.kubernetes.io/name=ip)',
       commands: ['kubectl -n akash-services delete pod -l app.kubernetes.io/name=ip'],
@@ -217,28 +284,37 @@ describe('ip-operator.health', () => {
 });
 
 describe('ip-operator.usage', () => {
-  test('Available 0 with pool default present: fail pointing at MetalLB metrics', async () => {
+  test('200 {0,0} with the operator pointed at a pool that does not exist: fail naming its override and the pools', async () => {
     const { report } = await runScenario('p-usage-zero', { only: ['ip-operator.usage'] });
-    const r = expectCheck(report, 'ip-operator.usage', 'fail', /reports 0 addresses \(Available 0, InUse 0\) although pool default exists/, /MetalLB's metrics/, /never bids on IP orders/);
-    assert.equal(r.remedy?.fixId, 'ip-operator.restart');
+    const r = expectCheck(report, 'ip-operator.usage', 'fail', /no series for pool akash-ip \(env AKASH_METAL_LB_POOL\)/, /the pools are default/, /never bids on IP orders/);
+    assert.equal(reason(r), 'usage-pool-not-found');
+    assert.equal(r.details?.total, 0);
   });
 
-  test('exhausted pool: fail with its own words', async () => {
+  test('exhausted pool {16,16}: fail (Available is the pool total, not the free count)', async () => {
     const { report } = await runScenario('p-usage-exhausted', { only: ['ip-operator.usage'] });
-    expectCheck(report, 'ip-operator.usage', 'fail', /0 free addresses: all 16 addresses of pool default are in use/);
+    const r = expectCheck(report, 'ip-operator.usage', 'fail', /pool default is exhausted/, /all 16 addresses in use/);
+    assert.equal(reason(r), 'usage-exhausted');
+    assert.equal(r.details?.free, 0);
   });
 
-  test('pool not named default: fail naming the pools', async () => {
-    const state = await variant('p-usage-zero', {
-      edit: (o) => {
-        find(o, 'IPAddressPool/metallb-system/default').metadata.name = 'public';
-      },
+  test('a full pool that the old parser read as "8 free" is exhausted', async () => {
+    const full = await variant('healthy-helm', { proxy: { 'akash-services/operator-ip:rest/usage': { status: 200, body: { Available: 8, InUse: 8 } } } });
+    const r = expectCheck((await runScenario(full, { only: ['ip-operator.usage'] })).report, 'ip-operator.usage', 'fail');
+    assert.equal(reason(r), 'usage-exhausted');
+  });
+
+  test('pool not named default, no override: fail naming the pools and the --metal-lb-pool way', async () => {
+    const state = await variant('healthy-helm', {
+      edit: (o) => void (find(o, 'IPAddressPool/metallb-system/default').metadata.name = 'public'),
+      proxy: { 'akash-services/operator-ip:rest/usage': { status: 200, body: { Available: 0, InUse: 0 } } },
     });
     const { report } = await runScenario(state, { only: ['ip-operator.usage'] });
-    expectCheck(report, 'ip-operator.usage', 'fail', /it reads pool default, but the pools are public/, /--metal-lb-pool public/);
+    const r = expectCheck(report, 'ip-operator.usage', 'fail', /no series for pool default \(default\)/, /the pools are public/, /--metal-lb-pool=public/);
+    assert.equal(reason(r), 'usage-pool-not-found');
   });
 
-  test('an operator started with --metal-lb-pool reads that pool', async () => {
+  test('an operator started with --metal-lb-pool reads that pool (the flag wins over the env)', async () => {
     const state = await variant('p-usage-zero', {
       edit: (o) => {
         find(o, 'IPAddressPool/metallb-system/default').metadata.name = 'public';
@@ -247,19 +323,41 @@ describe('ip-operator.usage', () => {
     });
     const { report } = await runScenario(state, { only: ['ip-operator.usage'] });
     const r = expectCheck(report, 'ip-operator.usage', 'fail', /although pool public exists/);
-    assert.match(String(r.details?.poolSource), /--metal-lb-pool/);
+    assert.equal(reason(r), 'usage-no-series');
+    assert.match(String(r.details?.poolSource), /args --metal-lb-pool public/);
   });
 
-  test('few free addresses: warn at the threshold; not JSON: error', async () => {
-    const low = await variant('healthy-helm', { proxy: { 'akash-services/operator-ip:rest/usage': { status: 200, body: { Available: 2, InUse: 14 } } } });
-    const r1 = await runScenario(low, { only: ['ip-operator.usage'] });
-    expectCheck(r1.report, 'ip-operator.usage', 'warn', /only 2 free addresses \(14 in use of 16\)/);
-    const r1b = await runScenario(low, { only: ['ip-operator.usage'], poolLowThreshold: 1 });
-    expectCheck(r1b.report, 'ip-operator.usage', 'pass', /2 free addresses/);
+  test('{0,0} with Service controller selecting speaker pods too: fail naming them', async () => {
+    const state = await variant('healthy-helm', {
+      edit: (o) => void (find(o, 'Service/metallb-system/controller').spec.selector = { 'app.kubernetes.io/name': 'metallb' }),
+      proxy: { 'akash-services/operator-ip:rest/usage': { status: 200, body: { Available: 0, InUse: 0 } } },
+    });
+    const { objects } = state;
+    const ctrl = find(objects, 'Pod/metallb-system/metallb-controller-5f9bb77dcd-7xq2p');
+    const speaker = structuredClone(ctrl);
+    speaker.metadata.name = 'metallb-speaker-abcde';
+    speaker.metadata.labels = { 'app.kubernetes.io/name': 'metallb', 'app.kubernetes.io/instance': 'metallb', 'app.kubernetes.io/component': 'speaker' };
+    delete speaker.metadata.ownerReferences;
+    objects.push(speaker);
+    const r = expectCheck((await runScenario(state, { only: ['ip-operator.usage'] })).report, 'ip-operator.usage', 'fail', /also selects speaker pod\(s\) metallb-speaker-abcde/);
+    assert.equal(reason(r), 'usage-controller-selects-speaker');
+  });
+
+  test('few free addresses {16,14}: warn at the threshold; the threshold applies to free; not JSON: error', async () => {
+    const r1 = await runScenario('p-usage-low', { only: ['ip-operator.usage'] });
+    const w = expectCheck(r1.report, 'ip-operator.usage', 'warn', /only 2 free addresses in pool default \(14 in use of 16\)/);
+    assert.equal(reason(w), 'usage-low');
+    const r1b = await runScenario('p-usage-low', { only: ['ip-operator.usage'], poolLowThreshold: 1 });
+    assert.equal(reason(expectCheck(r1b.report, 'ip-operator.usage', 'pass', /2 free addresses/)), 'usage-ok');
 
     const garbage = await variant('healthy-helm', { proxy: { 'akash-services/operator-ip:rest/usage': { status: 200, body: 'OK' } } });
     const r2 = await runScenario(garbage, { only: ['ip-operator.usage'] });
-    expectCheck(r2.report, 'ip-operator.usage', 'error', /did not answer \{"Available":N,"InUse":N\} but "OK"/);
+    assert.equal(reason(expectCheck(r2.report, 'ip-operator.usage', 'error', /did not answer \{"Available":N,"InUse":M\} but "OK"/)), 'usage-unparsable');
+  });
+
+  test('the healthy base answers the pool total: 15 free of 16', async () => {
+    const { report } = await runScenario('healthy-helm', { only: ['ip-operator.usage'] });
+    assert.equal(reason(expectCheck(report, 'ip-operator.usage', 'pass', /15 free addresses in pool default \(1 in use of 16\)/)), 'usage-ok');
   });
 });
 

@@ -16,8 +16,8 @@ import { boolish, decodeHelmPayload, decodeReleaseSecretData, encodeHelmPayload,
 import { findIpLeaseAttribute } from '../src/checks/lib/attributes.js';
 import { fetchChainProvider, isAkashAddress } from '../src/checks/lib/chain.js';
 import { PERMISSIONS, describePermission, grantCommands } from '../src/checks/lib/permissions.js';
-import { parseUsage } from '../src/checks/ip-operator/usage.js';
-import { addressFromArgs } from '../src/checks/ip-operator/provider-address.js';
+import { freeAddresses, parseUsage } from '../src/checks/ip-operator/usage.js';
+import { layoutForVersion, parseVersion } from '../src/checks/lib/ip-operator.js';
 import { crdManifestUrl } from '../src/checks/ip-operator/crd.js';
 import { registry } from '../src/checks/index.js';
 
@@ -177,22 +177,29 @@ describe('ip-lease attribute', () => {
 });
 
 describe('IP operator answers and configuration', () => {
-  test('parseUsage', () => {
-    assert.deepEqual(parseUsage('{"Available":15,"InUse":1}'), { available: 15, inUse: 1 });
-    assert.deepEqual(parseUsage('{"available":0,"in_use":3}'), { available: 0, inUse: 3 });
+  test('parseUsage reads Available as the pool total; free = max(0, total - inUse)', () => {
+    assert.deepEqual(parseUsage('{"Available":16,"InUse":1}\n'), { total: 16, inUse: 1 });
+    assert.deepEqual(parseUsage('{"available":0,"inuse":3}'), { total: 0, inUse: 3 }, 'Go decodes keys case-insensitively');
+    assert.equal(freeAddresses({ total: 16, inUse: 1 }), 15);
+    assert.equal(freeAddresses({ total: 16, inUse: 16 }), 0, 'a full pool has no free address');
+    assert.equal(freeAddresses({ total: 16, inUse: 18 }), 0, 'never negative');
     assert.equal(parseUsage('OK'), null);
+    assert.equal(parseUsage(''), null, 'the 503 body is empty');
     assert.equal(parseUsage('{"InUse":1}'), null);
+    assert.equal(parseUsage('{"Available":1}'), null, 'both fields are always encoded');
     assert.equal(parseUsage('[1,2]'), null);
     assert.equal(parseUsage('{"Available":"x","InUse":1}'), null);
+    assert.equal(parseUsage('{"Available":-1,"InUse":1}'), null, 'uint');
   });
 
-  test('addressFromArgs reads --provider and --provider-address in both spellings', () => {
-    assert.equal(addressFromArgs(['provider-services', 'ip-operator', '--provider', 'akash1a']), 'akash1a');
-    assert.equal(addressFromArgs(['--provider=akash1b']), 'akash1b');
-    assert.equal(addressFromArgs(['--provider-address', 'akash1c']), 'akash1c');
-    assert.equal(addressFromArgs(['--provider-address=akash1d']), 'akash1d');
-    assert.equal(addressFromArgs(['provider-services', 'operator', 'ip']), null);
-    assert.equal(addressFromArgs(['--providers', 'x']), null);
+  test('the provider version picks the operator layout (>= 0.5.0 operator-ip:rest, <= 0.4.x akash-ip-operator:api)', () => {
+    assert.equal(layoutForVersion(parseVersion('0.16.1')), 'new');
+    assert.equal(layoutForVersion(parseVersion('v0.5.0')), 'new');
+    assert.equal(layoutForVersion(parseVersion('0.4.8')), 'old');
+    assert.equal(layoutForVersion(parseVersion('0.4.6-rc1')), 'old');
+    assert.equal(layoutForVersion(parseVersion('1.0.0')), 'new');
+    assert.equal(layoutForVersion(parseVersion('latest')), null);
+    assert.equal(layoutForVersion(parseVersion(null)), null);
   });
 
   test('isAkashAddress', () => {

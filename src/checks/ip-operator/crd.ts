@@ -16,7 +16,7 @@ export const check: Check = {
   category: 'ip-operator',
   dependsOn: ['cluster.api'],
   doc: {
-    what: 'Looks for the CustomResourceDefinition providerleasedips.akash.network (kind ProviderLeasedIP), in which the provider records each IP lease and the IP operator reads them.',
+    what: 'Looks for the CustomResourceDefinition providerleasedips.akash.network (kind ProviderLeasedIP), in which the provider records each IP lease and the IP operator reads them (akash-network/provider:pkg/apis/akash.network/crd.yaml; the operator lists and watches ProviderLeasedIP in namespace lease before it unlocks its barrier, operator/ip/operator.go).',
     why: 'Without the CRD the provider cannot record IP leases and the IP operator fails its start-up listing, so its barrier never unlocks.',
     fix: 'Apply the CRDs of your provider version: `kubectl apply -f https://raw.githubusercontent.com/akash-network/provider/v<version>/pkg/apis/akash.network/crd.yaml` (the version is the provider image tag), then restart the IP operator.',
   },
@@ -27,7 +27,7 @@ export const check: Check = {
       const tag = imageTag(sts?.spec?.template?.spec, /provider/)?.tag ?? null;
       const cmd = `kubectl apply -f ${crdManifestUrl(tag)}`;
       return fail(`CRD ${CRD_NAME} is not installed: the provider cannot record IP leases and the IP operator cannot start`, {
-        details: { crd: CRD_NAME, providerVersion: tag },
+        details: { reason: 'crd-missing', crd: CRD_NAME, providerVersion: tag },
         hint: `install the provider's CRDs: ${cmd}`,
         remedy: { summary: 'install the Akash provider CRDs', commands: [cmd] },
       });
@@ -36,11 +36,11 @@ export const check: Check = {
     const established = crd.status?.conditions?.find((c) => c.type === 'Established');
     const details = { crd: CRD_NAME, kind: crd.spec?.names?.kind ?? null, servedVersions: versions };
     if (versions.length === 0) {
-      return fail(`CRD ${CRD_NAME} serves no version`, { details, hint: `re-apply the provider's CRDs: kubectl apply -f ${crdManifestUrl(null)}` });
+      return fail(`CRD ${CRD_NAME} serves no version`, { details: { ...details, reason: 'crd-no-version' }, hint: `re-apply the provider's CRDs: kubectl apply -f ${crdManifestUrl(null)}` });
     }
     if (established && established.status !== 'True') {
-      return warn(`CRD ${CRD_NAME} is not Established (${established.reason ?? established.status})`, { details, hint: `kubectl describe crd ${CRD_NAME}` });
+      return warn(`CRD ${CRD_NAME} is not Established (${established.reason ?? established.status})`, { details: { ...details, reason: 'crd-not-established' }, hint: `kubectl describe crd ${CRD_NAME}` });
     }
-    return pass(`CRD ${CRD_NAME} is installed (served: ${versions.join(', ')})`, { details });
+    return pass(`CRD ${CRD_NAME} is installed (served: ${versions.join(', ')})`, { details: { ...details, reason: 'crd-installed' } });
   },
 };

@@ -1,32 +1,17 @@
 /**
- * Domain lookups shared by several checks: where MetalLB's controller, the IP
- * operator and the provider live, in every layout real providers run. All reads
+ * Domain lookups shared by several checks: where the IP operator and the
+ * provider live, in every layout real providers run. All reads
  * go through the memoised snapshot, so calling these from many checks costs one
  * request per object.
  */
 import type * as k8s from '@kubernetes/client-node';
 import type { Snapshot } from '../../cluster/snapshot.js';
+import { containerEnv, type EnvValue } from './flags.js';
 
 export const METALLB_NS = 'metallb-system';
 export const AKASH_NS = 'akash-services';
 export const PROVIDER_STS = 'akash-provider';
 export const PROVIDER_CONTAINER = 'provider';
-
-// ---- MetalLB controller --------------------------------------------------------
-
-export interface MetallbController {
-  /** `helm` (Deployment metallb-controller) or `manifest` (plain manifests / Kubespray: Deployment controller). */
-  method: 'helm' | 'manifest';
-  name: string;
-  deployment: k8s.V1Deployment;
-}
-
-export async function findMetallbController(snap: Snapshot): Promise<MetallbController | null> {
-  const [helm, manifest] = await Promise.all([snap.getDeployment(METALLB_NS, 'metallb-controller'), snap.getDeployment(METALLB_NS, 'controller')]);
-  if (helm) return { method: 'helm', name: 'metallb-controller', deployment: helm };
-  if (manifest) return { method: 'manifest', name: 'controller', deployment: manifest };
-  return null;
-}
 
 /** Label selector string from a Deployment's / Service's matchLabels-style map. */
 export function selectorString(labels: Record<string, string> | undefined): string {
@@ -119,12 +104,7 @@ export function restartOperatorCommand(layout: Pick<IpOperatorLayout, 'selector'
 
 // ---- provider environment ----------------------------------------------------
 
-export interface EnvValue {
-  /** Undefined when the value comes from a Secret (never read) or cannot be resolved. */
-  value?: string;
-  /** Where it came from: `env`, `configmap <name>` (envFrom), `configmap <name> key <k>` (valueFrom), `secret <name>`, `fieldRef`. */
-  source: string;
-}
+export type { EnvValue } from './flags.js';
 
 export interface ProviderEnv {
   statefulSet: k8s.V1StatefulSet;
@@ -139,7 +119,7 @@ export async function providerStatefulSet(snap: Snapshot): Promise<k8s.V1Statefu
   return snap.getStatefulSet(AKASH_NS, PROVIDER_STS);
 }
 
-/** Resolve the provider container's environment the way the kubelet would. */
+/** Resolve the provider container's environment the way the kubelet would (see flags.ts). */
 export async function providerEnv(snap: Snapshot): Promise<ProviderEnv | null> {
   const sts = await providerStatefulSet(snap);
   if (!sts) return null;
@@ -147,34 +127,6 @@ export async function providerEnv(snap: Snapshot): Promise<ProviderEnv | null> {
   const container = containers.find((c) => c.name === PROVIDER_CONTAINER) ?? containers[0];
   if (!container) return null;
   const ns = sts.metadata?.namespace ?? AKASH_NS;
-  const vars = new Map<string, EnvValue>();
-  const missingConfigMaps: string[] = [];
-
-  for (const from of container.envFrom ?? []) {
-    const prefix = from.prefix ?? '';
-    if (from.configMapRef?.name) {
-      const name = from.configMapRef.name;
-      const cm = await snap.getConfigMap(ns, name);
-      if (!cm) {
-        if (!from.configMapRef.optional) missingConfigMaps.push(name);
-        continue;
-      }
-      for (const [k, v] of Object.entries(cm.data ?? {})) vars.set(prefix + k, { value: v, source: `configmap ${name}` });
-    } else if (from.secretRef?.name) {
-      // Secret values are never read; only note that a Secret is a source.
-      vars.set(`${prefix}*`, { source: `secret ${from.secretRef.name}` });
-    }
-  }
-  for (const e of container.env ?? []) {
-    if (e.value !== undefined) vars.set(e.name, { value: e.value, source: 'env' });
-    else if (e.valueFrom?.configMapKeyRef) {
-      const ref = e.valueFrom.configMapKeyRef;
-      const cm = ref.name ? await snap.getConfigMap(ns, ref.name) : null;
-      if (!cm && ref.name && !ref.optional) missingConfigMaps.push(ref.name);
-      vars.set(e.name, { value: cm?.data?.[ref.key], source: `configmap ${ref.name} key ${ref.key}` });
-    } else if (e.valueFrom?.secretKeyRef) vars.set(e.name, { source: `secret ${e.valueFrom.secretKeyRef.name}` });
-    else if (e.valueFrom?.fieldRef) vars.set(e.name, { source: 'fieldRef' });
-    else vars.set(e.name, { value: '', source: 'env' });
-  }
+  const { vars, missingConfigMaps } = await containerEnv(snap, ns, container);
   return { statefulSet: sts, container, vars, missingConfigMaps };
 }

@@ -6,6 +6,7 @@
  */
 import type * as k8s from '@kubernetes/client-node';
 import type { KubeObject, Snapshot } from '../../cluster/snapshot.js';
+import { readSetting } from './flags.js';
 import { AKASH_NS, IP_OPERATOR_LAYOUTS, METALLB_NS, imageTag } from './akash.js';
 import { parsePrometheusText, labelValues, sampleValue, type ParsedMetrics } from './prometheus.js';
 
@@ -338,33 +339,15 @@ export interface OperatorPool {
   source: string;
 }
 
-function flagValue(args: string[], flag: string): string | undefined {
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === flag && i + 1 < args.length) return args[i + 1];
-    if (a.startsWith(flag + '=')) return a.slice(flag.length + 1);
-  }
-  return undefined;
-}
-
-const POOL_KEYS = ['metal-lb-pool', 'AKASH_METAL_LB_POOL'];
-
-/** `--metal-lb-pool` in the args, AKASH_METAL_LB_POOL in env, or either key in an envFrom ConfigMap. */
+/**
+ * The operator's pool override, read like provider-services reads it (flags.ts):
+ * `--metal-lb-pool`, else env AP_METAL_LB_POOL / AKASH_METAL_LB_POOL (literal, ConfigMap key, envFrom).
+ */
 async function poolOverride(snap: Snapshot, dep: k8s.V1Deployment): Promise<string | undefined> {
   const ns = dep.metadata?.namespace ?? AKASH_NS;
   for (const c of dep.spec?.template?.spec?.containers ?? []) {
-    const args = [...(c.command ?? []), ...(c.args ?? [])];
-    const fromArgs = flagValue(args, '--metal-lb-pool');
-    if (fromArgs) return fromArgs;
-    const env = (c.env ?? []).find((e) => e.name === 'AKASH_METAL_LB_POOL' && e.value);
-    if (env?.value) return env.value;
-    for (const from of c.envFrom ?? []) {
-      if (!from.configMapRef?.name) continue;
-      const cm = await snap.getConfigMap(ns, from.configMapRef.name);
-      for (const [k, value] of Object.entries(cm?.data ?? {})) {
-        if ((POOL_KEYS.includes(k) || (from.prefix ?? '') + k === 'AKASH_METAL_LB_POOL') && value.trim()) return value.trim();
-      }
-    }
+    const v = (await readSetting(snap, ns, c, { flag: 'metal-lb-pool' })).value?.trim();
+    if (v) return v;
   }
   return undefined;
 }
