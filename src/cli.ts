@@ -14,14 +14,21 @@ import { renderTable } from './report/table.js';
 import { renderCheckDoc } from './report/docs.js';
 import { sanitizeLine } from './report/sanitize.js';
 import { TOOL_NAME, TOOL_VERSION } from './core/version.js';
+import { renderJunit } from './report/junit.js';
+import { renderMarkdown } from './report/markdown.js';
+import { renderPrometheus } from './report/prometheus.js';
+import { assertWritableReportPath, writeFileAtomic } from './report/file.js';
+import { serveCommand } from './commands/serve.js';
+import { schemaCommand } from './commands/schema.js';
 import type { Report } from './core/types.js';
 
-type Output = 'table' | 'json';
+type Output = 'table' | 'json' | 'junit' | 'prometheus' | 'markdown';
 
 interface CheckArgs {
   kubeconfig?: string;
   context?: string;
   output?: Output;
+  'report-file'?: string;
   only?: string[];
   skip?: string[];
   timeout: number;
@@ -55,7 +62,8 @@ function addCheckOptions<T>(y: Argv<T>) {
   return y
     .option('kubeconfig', { type: 'string', describe: 'Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)' })
     .option('context', { type: 'string', describe: 'Kubeconfig context to use (default: the current context)' })
-    .option('output', { alias: 'o', choices: ['table', 'json'] as const, describe: 'Output format (default: table)' })
+    .option('output', { alias: 'o', choices: ['table', 'json', 'junit', 'prometheus', 'markdown'] as const, describe: 'Output format (default: table); the exit code is the same for all' })
+    .option('report-file', { type: 'string', describe: 'Also write the JSON report to this file, atomically (whatever --output prints)' })
     .option('only', { type: 'array', string: true, describe: 'Run only these check ids or categories (comma-separated or repeated); their dependencies run too' })
     .option('skip', { type: 'array', string: true, describe: 'Do not run these check ids or categories' })
     .option('timeout', { type: 'string', default: '15s', describe: 'Time budget per check (e.g. 15s, 1m)' })
@@ -101,8 +109,11 @@ function useColor(stream: NodeJS.WriteStream): boolean {
   return !!stream.isTTY && process.env.NO_COLOR === undefined && process.env.TERM !== 'dumb';
 }
 
-function render(report: Report, output: Output, verbose: boolean): string {
+async function render(report: Report, output: Output, verbose: boolean, failOn: 'fail' | 'warn'): Promise<string> {
   if (output === 'json') return renderJson(report);
+  if (output === 'junit') return renderJunit(report, { failOn });
+  if (output === 'prometheus') return renderPrometheus(report);
+  if (output === 'markdown') return renderMarkdown(report);
   return renderTable(report, { color: useColor(process.stdout), width: process.stdout.columns, verbose });
 }
 
@@ -122,8 +133,10 @@ function progressHooks(total: number): DoctorOptions['hooks'] {
 async function runCheck(a: CheckArgs, extra: Partial<DoctorOptions> = {}): Promise<{ report: Report; code: 0 | 1 }> {
   const opts = { ...doctorOptions(a), ...extra };
   const total = selectChecks(registry, opts.only, opts.skip).length;
+  if (a['report-file']) await assertWritableReportPath(a['report-file']);
   const { report } = await runDoctor({ ...opts, hooks: progressHooks(total) });
-  process.stdout.write(render(report, a.output ?? 'table', !!a.verbose));
+  process.stdout.write(await render(report, a.output ?? 'table', !!a.verbose, a['fail-on']));
+  if (a['report-file']) await writeFileAtomic(a['report-file'], renderJson(report));
   return { report, code: exitCodeFor(report, a['fail-on']) };
 }
 
@@ -248,8 +261,10 @@ export async function main(argv: string[]): Promise<number> {
         )
         .demandCommand(1, 'sim: give a subcommand (serve)'),
     )
+    .command(serveCommand({ addCheckOptions: (y) => addCheckOptions(y), doctorOptions: (x) => doctorOptions(x as unknown as CheckArgs), parseDuration, usageError: (m) => new UsageError(m) }))
+    .command(schemaCommand)
     .completion('completion', 'Print a shell completion script (bash/zsh): eval "$(akash-ip-doctor completion)"')
-    .demandCommand(1, 'give a command: check, list, explain, demo, sim')
+    .demandCommand(1, 'give a command: check, list, explain, demo, sim, serve, schema')
     .strict()
     .recommendCommands()
     .version(TOOL_VERSION)
@@ -266,7 +281,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof UsageError || err instanceof ConfigError || err instanceof SelectionError) {
       process.stderr.write(`${TOOL_NAME}: ${sanitizeLine(err.message)}\n`);
-      if (err instanceof UsageError && !/unknown check|scenario|duration|URL|timeout|state|threshold/.test(err.message)) process.stderr.write(`Run \`${TOOL_NAME} --help\` for usage.\n`);
+      if (err instanceof UsageError && !/unknown check|scenario|duration|URL|timeout|state|threshold|listen|interval/.test(err.message)) process.stderr.write(`Run \`${TOOL_NAME} --help\` for usage.\n`);
       return 2;
     }
     process.stderr.write(`${TOOL_NAME}: internal error: ${sanitizeLine(err instanceof Error ? err.message : String(err))}\n`);

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { startSim, loadScenario, type SimHandle, type SimState, type Faults } from '../src/sim/index.js';
 import { runDoctor, type DoctorOptions, type DoctorRun } from '../src/core/engine.js';
 import type { CheckResult, Report } from '../src/core/types.js';
+import { assertValidReportObject } from './report-schema.js';
 
 export async function withSim<T>(scenario: string | SimState, fn: (sim: SimHandle) => Promise<T>, faults?: Partial<Faults>): Promise<T> {
   const state = typeof scenario === 'string' ? await loadScenario(scenario) : scenario;
@@ -27,6 +28,8 @@ export async function runScenario(scenario: string | SimState, opts: DoctorOptio
     scenario,
     async (sim) => {
       const run = await runDoctor({ kubeconfig: sim.kubeconfigPath, providerUrl: sim.providerUrl, timeoutMs: 5_000, minBackoffMs: 10, ...opts });
+      // every report a test produces matches schema/report.schema.json
+      assertValidReportObject(run.report, typeof scenario === 'string' ? `report of ${scenario}` : 'report');
       return { ...run, sim };
     },
     faults,
