@@ -1,0 +1,263 @@
+/**
+ * RBAC against reality. Full runs of every scenario against the simulated cluster record
+ * every (verb, group, resource, subresource, namespace) the doctor asks the API server
+ * for; the read-only roles in deploy/rbac/ must grant all of them and nothing more (no
+ * unused grant, no Role grant a ClusterRole already gives). Then the manifests' rules,
+ * translated into a simulator token for the service account, run the doctor: no request
+ * is forbidden and cluster.permissions passes.
+ *
+ * deploy/rbac/ is the single place to update when the doctor reads something new; this
+ * test names the missing or unused grant.
+ */
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { listScenarios, loadScenario, startSim, type RequestRecord, type UserRule } from '../src/sim/index.js';
+import { runDoctor } from '../src/core/engine.js';
+import { PERMISSIONS } from '../src/checks/lib/permissions.js';
+import { AKASH_NS, METALLB_NS } from '../src/checks/lib/akash.js';
+import type { Report } from '../src/core/types.js';
+import { assertValidReportObject, repoRoot } from './report-schema.js';
+
+const RBAC_DIR = path.join(repoRoot, 'deploy', 'rbac');
+const SA = { namespace: 'akash-ip-doctor', name: 'akash-ip-doctor' };
+const SA_USER = `system:serviceaccount:${SA.namespace}:${SA.name}`;
+/** Namespaces the doctor reads by name; a read in any other namespace (a lease namespace) needs a cluster-wide grant. */
+const KNOWN_NS = new Set([METALLB_NS, 'kube-system', AKASH_NS]);
+
+export interface Access {
+  verb: string;
+  group: string;
+  resource: string;
+  subresource: string;
+  /** '' cluster-scoped or all namespaces; a known namespace; '*' some other namespace */
+  namespace: string;
+}
+
+const key = (a: Access) => `${a.verb} ${a.resource}${a.group ? '.' + a.group : ''}${a.subresource ? '/' + a.subresource : ''} ${a.namespace === '' ? '(cluster)' : a.namespace === '*' ? '(other namespaces)' : 'in ' + a.namespace}`;
+
+/**
+ * The request attributes the API server authorises, from a request path, as Kubernetes'
+ * RequestInfoFactory derives them (and as src/sim/api.ts routes): undefined for
+ * non-resource paths (/version, discovery), which every authenticated user may read.
+ */
+export function accessOf(r: Pick<RequestRecord, 'method' | 'path' | 'query'>): Access | undefined {
+  const segs = r.path.split('/').slice(1);
+  let group: string;
+  let rest: string[];
+  if (segs[0] === 'api' && segs.length >= 3) {
+    group = '';
+    rest = segs.slice(2);
+  } else if (segs[0] === 'apis' && segs.length >= 4) {
+    group = segs[1]!;
+    rest = segs.slice(3);
+  } else return undefined;
+  let namespace = '';
+  if (rest[0] === 'namespaces' && rest.length >= 3 && !(rest.length === 3 && ['status', 'finalize'].includes(rest[2]!))) {
+    namespace = decodeURIComponent(rest[1]!);
+    rest = rest.slice(2);
+  }
+  const [resource, name, sub] = rest;
+  const watch = /(^|&)watch=(true|1)(&|$)/.test(r.query);
+  const verbs: Record<string, string> = { POST: 'create', PUT: 'update', PATCH: 'patch' };
+  const verb =
+    r.method === 'GET' || r.method === 'HEAD'
+      ? sub === 'proxy' || name
+        ? 'get'
+        : watch
+          ? 'watch'
+          : 'list'
+      : r.method === 'DELETE'
+        ? name
+          ? 'delete'
+          : 'deletecollection'
+        : (verbs[r.method] ?? r.method.toLowerCase());
+  return { verb, group, resource: resource!, subresource: sub ?? '', namespace: namespace === '' || KNOWN_NS.has(namespace) ? namespace : '*' };
+}
+
+interface Grant extends Access {
+  /** where the grant comes from, for messages */
+  from: string;
+}
+
+interface Doc {
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  rules?: { apiGroups?: string[]; resources?: string[]; verbs?: string[]; resourceNames?: string[] }[];
+  roleRef?: { kind: string; name: string };
+  subjects?: { kind: string; name: string; namespace?: string }[];
+}
+
+async function manifests(dir: string): Promise<Doc[]> {
+  const out: Doc[] = [];
+  for (const f of (await readdir(dir)).filter((x) => x.endsWith('.yaml') && x !== 'kustomization.yaml').sort()) {
+    for (const d of parseAllDocuments(await readFile(path.join(dir, f), 'utf8'))) {
+      assert.equal(d.errors.length, 0, `${f}: ${d.errors.map((e) => e.message).join('; ')}`);
+      const o = d.toJS() as Doc | null;
+      if (o) out.push(o);
+    }
+  }
+  return out;
+}
+
+/** The service account's grants: every binding to it, each rule expanded into (verb, group, resource, subresource) × scope. */
+function grantsOf(docs: Doc[]): { grants: Grant[]; rules: UserRule[] } {
+  const roles = new Map(docs.filter((d) => d.kind === 'Role' || d.kind === 'ClusterRole').map((d) => [`${d.kind}/${d.kind === 'Role' ? d.metadata.namespace : ''}/${d.metadata.name}`, d]));
+  const grants: Grant[] = [];
+  const rules: UserRule[] = [];
+  for (const b of docs.filter((d) => d.kind === 'RoleBinding' || d.kind === 'ClusterRoleBinding')) {
+    if (!b.subjects?.some((s) => s.kind === 'ServiceAccount' && s.name === SA.name && s.namespace === SA.namespace)) continue;
+    const scope = b.kind === 'ClusterRoleBinding' ? '*' : b.metadata.namespace!;
+    const role = roles.get(`${b.roleRef!.kind}/${b.roleRef!.kind === 'Role' ? b.metadata.namespace : ''}/${b.roleRef!.name}`);
+    assert.ok(role, `${b.kind} ${b.metadata.name} refers to a missing ${b.roleRef!.kind} ${b.roleRef!.name}`);
+    for (const rule of role.rules ?? []) {
+      const from = `${role.kind} ${role.metadata.namespace ? role.metadata.namespace + '/' : ''}${role.metadata.name}`;
+      for (const field of ['apiGroups', 'resources', 'verbs'] as const) assert.ok(!(rule[field] ?? []).includes('*'), `${from}: no wildcards in a read-only role (${field})`);
+      assert.ok(!rule.resourceNames?.length, `${from}: the read-only roles grant by resource, not by name`);
+      for (const v of rule.verbs ?? []) assert.ok(['get', 'list', 'watch'].includes(v) || (v === 'create' && rule.resources?.includes('selfsubjectaccessreviews')), `${from}: ${v} is no read`);
+      const simResources: string[] = [];
+      for (const g of rule.apiGroups ?? []) {
+        for (const res of rule.resources ?? []) {
+          const [resource, sub] = res.split('/', 2) as [string, string | undefined];
+          simResources.push(`${resource}${g ? '.' + g : ''}${sub ? '/' + sub : ''}`);
+          for (const verb of rule.verbs ?? []) grants.push({ verb, group: g, resource, subresource: sub ?? '', namespace: scope, from });
+        }
+      }
+      rules.push({ verbs: rule.verbs ?? [], resources: simResources, ...(scope === '*' ? {} : { namespaces: [scope] }) });
+    }
+  }
+  return { grants, rules };
+}
+
+const same = (a: Access, g: Access) => a.verb === g.verb && a.group === g.group && a.resource === g.resource && a.subresource === g.subresource;
+const covers = (g: Access, a: Access) => same(a, g) && (g.namespace === '*' || g.namespace === a.namespace);
+
+describe('RBAC: deploy/rbac grants exactly the reads the doctor makes', () => {
+  /** access key -> the access and the scenarios that made it */
+  const seen = new Map<string, { access: Access; scenarios: Set<string> }>();
+  const reports = new Map<string, Report>();
+
+  describe('record every request of full runs of every scenario', { concurrency: 3 }, async () => {
+    const names = (await listScenarios()).map((s) => s.name);
+    test('there are scenarios to run', () => assert.ok(names.length > 10, names.join(', ')));
+    for (const name of names) {
+      test(name, async () => {
+        const sim = await startSim(await loadScenario(name));
+        try {
+          const { report } = await runDoctor({ kubeconfig: sim.kubeconfigPath, providerUrl: sim.providerUrl, timeoutMs: 8_000, minBackoffMs: 10 });
+          assertValidReportObject(report, `report of ${name}`);
+          reports.set(name, report);
+          for (const r of sim.requests) {
+            if (r.user !== 'admin') continue;
+            const a = accessOf(r);
+            if (!a) continue;
+            let e = seen.get(key(a));
+            if (!e) seen.set(key(a), (e = { access: a, scenarios: new Set() }));
+            e.scenarios.add(name);
+          }
+        } finally {
+          await sim.close();
+        }
+      });
+    }
+  });
+
+  describe('compare with the manifests', () => {
+    test('every recorded read is granted, and every grant is used', async () => {
+      assert.ok(seen.size > 10, `recorded ${seen.size} distinct reads`);
+      const { grants } = grantsOf(await manifests(RBAC_DIR));
+      const needed = [...seen.values()];
+      const missing = needed.filter((n) => !grants.some((g) => covers(g, n.access)));
+      assert.deepEqual(
+        missing.map((m) => `${key(m.access)} (e.g. scenario ${[...m.scenarios][0]})`),
+        [],
+        `the doctor makes reads deploy/rbac does not grant: add them to deploy/rbac (cluster-scoped and other-namespace reads to clusterrole-read.yaml, the rest to roles-read.yaml)`,
+      );
+      // a cluster-wide grant is used only by a cluster-scoped read or a read in a namespace not known in advance;
+      // a namespaced grant by a read in that namespace that no cluster-wide grant already allows
+      const clusterGrants = grants.filter((g) => g.namespace === '*');
+      const unused = grants.filter((g) =>
+        g.namespace === '*'
+          ? !needed.some((n) => same(n.access, g) && (n.access.namespace === '' || n.access.namespace === '*'))
+          : clusterGrants.some((c) => same(c, g)) || !needed.some((n) => same(n.access, g) && n.access.namespace === g.namespace),
+      );
+      assert.deepEqual(
+        unused.map((g) => `${key(g)} from ${g.from}`),
+        [],
+        'deploy/rbac grants more than the doctor reads: remove these',
+      );
+      const report = [...seen.values()].map((e) => `  ${key(e.access)}  [${e.scenarios.size} scenarios]`).sort();
+      process.stdout.write(`# ${seen.size} distinct reads over ${reports.size} scenarios:\n${report.map((l) => `# ${l}`).join('\n')}\n`);
+    });
+
+    test("cluster.permissions' list is granted too (so it can pass as the service account)", async () => {
+      const { grants } = grantsOf(await manifests(RBAC_DIR));
+      const notGranted = PERMISSIONS.filter((p) => {
+        const a: Access = { verb: p.verb, group: p.group, resource: p.resource, subresource: p.subresource ?? '', namespace: p.namespace ?? '' };
+        return !grants.some((g) => covers(g, a));
+      });
+      assert.deepEqual(notGranted.map((p) => `${p.verb} ${p.resource}${p.subresource ? '/' + p.subresource : ''} ${p.namespace ?? '(cluster)'}`), []);
+      // reads the doctor makes that cluster.permissions does not ask about (it cannot warn about them)
+      // (a cluster-wide question covers reads in every namespace)
+      const asked: Access[] = PERMISSIONS.map((p) => ({ verb: p.verb, group: p.group, resource: p.resource, subresource: p.subresource ?? '', namespace: p.namespace ?? '*' }));
+      const unasked = [...seen.values()].filter((e) => !asked.some((q) => covers(q, e.access)) && e.access.resource !== 'selfsubjectaccessreviews');
+      if (unasked.length) process.stdout.write(`# reads cluster.permissions does not ask about: ${unasked.map((e) => key(e.access)).join('; ')}\n`);
+    });
+
+    test('as the service account on the simulator: nothing forbidden, cluster.permissions passes, same results as admin', async () => {
+      const { rules } = grantsOf(await manifests(RBAC_DIR));
+      // a few scenarios that together make every recorded read, healthy-helm first
+      const chosen = ['healthy-helm'];
+      const covered = new Set([...seen.entries()].filter(([, e]) => e.scenarios.has('healthy-helm')).map(([k]) => k));
+      for (;;) {
+        const left = [...seen.entries()].filter(([k]) => !covered.has(k));
+        if (left.length === 0) break;
+        const counts = new Map<string, number>();
+        for (const [, e] of left) for (const s of e.scenarios) counts.set(s, (counts.get(s) ?? 0) + 1);
+        const best = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]![0];
+        chosen.push(best);
+        for (const [k, e] of left) if (e.scenarios.has(best)) covered.add(k);
+      }
+      for (const name of chosen) {
+        const sim = await startSim(await loadScenario(name));
+        try {
+          const kubeconfig = await sim.addUser(SA_USER, rules);
+          const { report } = await runDoctor({ kubeconfig, providerUrl: sim.providerUrl, timeoutMs: 8_000, minBackoffMs: 10 });
+          assertValidReportObject(report, `${name} as the service account`);
+          const forbidden = sim.requests.filter((r) => r.user === SA_USER && r.status === 403).map((r) => `${r.method} ${r.path}`);
+          assert.deepEqual(forbidden, [], `${name}: forbidden requests as ${SA_USER}`);
+          const perm = report.checks.find((c) => c.id === 'cluster.permissions')!;
+          assert.equal(perm.status, 'pass', `${name}: cluster.permissions ${perm.status}: ${perm.message}`);
+          if (name === 'healthy-helm') {
+            const admin = reports.get(name)!;
+            assert.deepEqual(report.checks.map((c) => [c.id, c.status]), admin.checks.map((c) => [c.id, c.status]), 'the same results as with the admin kubeconfig');
+            assert.equal(report.summary.healthy, true);
+          }
+        } finally {
+          await sim.close();
+        }
+      }
+      process.stdout.write(`# ran as ${SA_USER} on: ${chosen.join(', ')}\n`);
+    });
+  });
+});
+
+describe('request attributes', () => {
+  test('paths map to what RBAC authorises', () => {
+    const a = (method: string, p: string, query = '') => accessOf({ method, path: p, query });
+    assert.deepEqual(a('GET', '/api/v1/namespaces/metallb-system'), { verb: 'get', group: '', resource: 'namespaces', subresource: '', namespace: '' });
+    assert.deepEqual(a('GET', '/api/v1/namespaces/akash-services/pods'), { verb: 'list', group: '', resource: 'pods', subresource: '', namespace: 'akash-services' });
+    assert.deepEqual(a('GET', '/api/v1/namespaces/akash-services/pods', 'watch=true'), { verb: 'watch', group: '', resource: 'pods', subresource: '', namespace: 'akash-services' });
+    assert.deepEqual(a('GET', '/api/v1/namespaces/akash-services/pods/p-0/log'), { verb: 'get', group: '', resource: 'pods', subresource: 'log', namespace: 'akash-services' });
+    assert.deepEqual(a('GET', '/api/v1/namespaces/metallb-system/services/controller:monitoring/proxy/metrics'), { verb: 'get', group: '', resource: 'services', subresource: 'proxy', namespace: 'metallb-system' });
+    assert.deepEqual(a('GET', '/apis/metallb.io/v1beta1/namespaces/metallb-system/ipaddresspools'), { verb: 'list', group: 'metallb.io', resource: 'ipaddresspools', subresource: '', namespace: 'metallb-system' });
+    assert.deepEqual(a('GET', '/api/v1/namespaces/lease-7/events'), { verb: 'list', group: '', resource: 'events', subresource: '', namespace: '*' });
+    assert.deepEqual(a('GET', '/api/v1/services'), { verb: 'list', group: '', resource: 'services', subresource: '', namespace: '' });
+    assert.deepEqual(a('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews'), { verb: 'create', group: 'authorization.k8s.io', resource: 'selfsubjectaccessreviews', subresource: '', namespace: '' });
+    assert.deepEqual(a('DELETE', '/api/v1/namespaces/akash-services/pods'), { verb: 'deletecollection', group: '', resource: 'pods', subresource: '', namespace: 'akash-services' });
+    assert.equal(a('GET', '/version'), undefined);
+    assert.equal(a('GET', '/apis/apps/v1'), undefined);
+  });
+});
