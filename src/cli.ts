@@ -135,8 +135,9 @@ async function runCheck(a: CheckArgs, extra: Partial<DoctorOptions> = {}): Promi
   const total = selectChecks(registry, opts.only, opts.skip).length;
   if (a['report-file']) await assertWritableReportPath(a['report-file']);
   const { report } = await runDoctor({ ...opts, hooks: progressHooks(total) });
-  process.stdout.write(await render(report, a.output ?? 'table', !!a.verbose, a['fail-on']));
+  // the file first: a reader that closes stdout early (`| head`) ends the process
   if (a['report-file']) await writeFileAtomic(a['report-file'], renderJson(report));
+  process.stdout.write(await render(report, a.output ?? 'table', !!a.verbose, a['fail-on']));
   return { report, code: exitCodeFor(report, a['fail-on']) };
 }
 

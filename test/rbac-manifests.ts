@@ -6,8 +6,10 @@
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { tmpdir } from 'node:os';
 import { parseAllDocuments } from 'yaml';
-import type { UserRule } from '../src/sim/index.js';
+import type { RequestRecord, UserRule } from '../src/sim/index.js';
+import { AKASH_NS, METALLB_NS } from '../src/checks/lib/akash.js';
 import { repoRoot } from './report-schema.js';
 
 export const RBAC_DIR = path.join(repoRoot, 'deploy', 'rbac');
@@ -77,3 +79,64 @@ export function grantsOf(docs: Doc[]): { grants: Grant[]; rules: UserRule[] } {
   return { grants, rules };
 }
 
+
+/** Namespaces the doctor reads by name; a read in any other namespace (a lease namespace) needs a cluster-wide grant. */
+export const KNOWN_NS = new Set([METALLB_NS, 'kube-system', AKASH_NS]);
+
+export const key = (a: Access) => `${a.verb} ${a.resource}${a.group ? '.' + a.group : ''}${a.subresource ? '/' + a.subresource : ''} ${a.namespace === '' ? '(cluster)' : a.namespace === '*' ? '(other namespaces)' : 'in ' + a.namespace}`;
+
+/**
+ * The request attributes the API server authorises, from a request path, as Kubernetes'
+ * RequestInfoFactory derives them (and as src/sim/api.ts routes): undefined for
+ * non-resource paths (/version, discovery), which every authenticated user may read.
+ */
+export function accessOf(r: Pick<RequestRecord, 'method' | 'path' | 'query'>): Access | undefined {
+  const segs = r.path.split('/').slice(1);
+  let group: string;
+  let rest: string[];
+  if (segs[0] === 'api' && segs.length >= 3) {
+    group = '';
+    rest = segs.slice(2);
+  } else if (segs[0] === 'apis' && segs.length >= 4) {
+    group = segs[1]!;
+    rest = segs.slice(3);
+  } else return undefined;
+  let namespace = '';
+  if (rest[0] === 'namespaces' && rest.length >= 3 && !(rest.length === 3 && ['status', 'finalize'].includes(rest[2]!))) {
+    namespace = decodeURIComponent(rest[1]!);
+    rest = rest.slice(2);
+  }
+  const [resource, name, sub] = rest;
+  const watch = /(^|&)watch=(true|1)(&|$)/.test(r.query);
+  const verbs: Record<string, string> = { POST: 'create', PUT: 'update', PATCH: 'patch' };
+  const verb =
+    r.method === 'GET' || r.method === 'HEAD'
+      ? sub === 'proxy' || name
+        ? 'get'
+        : watch
+          ? 'watch'
+          : 'list'
+      : r.method === 'DELETE'
+        ? name
+          ? 'delete'
+          : 'deletecollection'
+        : (verbs[r.method] ?? r.method.toLowerCase());
+  return { verb, group, resource: resource!, subresource: sub ?? '', namespace: namespace === '' || KNOWN_NS.has(namespace) ? namespace : '*' };
+}
+
+export const same = (a: Access, g: Access) => a.verb === g.verb && a.group === g.group && a.resource === g.resource && a.subresource === g.subresource;
+export const covers = (g: Access, a: Access) => same(a, g) && (g.namespace === '*' || g.namespace === a.namespace);
+
+
+/** Where the slices of one test run (files started by the same runner process) meet. */
+export const RECORD_DIR = path.join(tmpdir(), `akash-ip-doctor-rbac-${process.ppid}`);
+export const SLICES = 4;
+
+export interface SliceRecord {
+  slice: number;
+  scenarios: string[];
+  /** access key -> access and the scenarios that made it */
+  seen: { access: Access; scenarios: string[] }[];
+  /** scenario -> [check id, status] of the admin run */
+  statuses: Record<string, [string, string][]>;
+}

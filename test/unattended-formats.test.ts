@@ -254,7 +254,7 @@ describe('hostile strings stay harmless in every format', () => {
       ['an unknown status', (d) => (d.checks[0].status = 'ok')],
       ['an unknown category', (d) => (d.checks[0].category = 'network')],
       ['a check without docs', (d) => delete d.checks[0].docs],
-      ['a reason that is no kebab-case code', (d) => (d.checks[0].details.reason = 'Speaker Not Ready')],
+      ['a reason that is no string', (d) => (d.checks[0].details.reason = 42)],
       ['an extra diagnosis field', (d) => (d.diagnosis[0].severity = 'high')],
       ['a diagnosis explaining a non-id', (d) => (d.diagnosis[0].explains = ['Not An Id'])],
       ['a negative duration', (d) => (d.durationMs = -1)],
