@@ -20,7 +20,7 @@ export function recordSlice(slice: number): void {
     const statuses: Record<string, [string, string][]> = {};
     const mine: string[] = [];
 
-    describe('full runs of the scenarios', { concurrency: 2 }, async () => {
+    describe('full runs of the scenarios', { concurrency: 1 }, async () => {
       const names = (await listScenarios()).map((s) => s.name);
       assert.ok(names.length > 10, names.join(', '));
       mine.push(...names.filter((_, i) => i % SLICES === slice));
