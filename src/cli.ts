@@ -83,7 +83,8 @@ async function parseAndRun(argv: string[], ctx: CommandContext, exitCode: () => 
     import('./commands/demo.js'),
     import('./commands/sim.js'),
   ]);
-  const { UsageError } = await import('./commands/shared.js');
+  const [{ serveCommand }, { schemaCommand }] = await Promise.all([import('./commands/serve.js'), import('./commands/schema.js')]);
+  const { UsageError, addCheckOptions, parseDuration, runOptionsFrom } = await import('./commands/shared.js');
   const parser = yargs(argv)
     .scriptName(TOOL_NAME)
     .usage('$0 <command> [options]\n\nDiagnose IP-lease readiness of an Akash provider: MetalLB, kube-proxy, provider Helm values and the IP operator.')
@@ -92,8 +93,10 @@ async function parseAndRun(argv: string[], ctx: CommandContext, exitCode: () => 
     .command(explainCommand(ctx))
     .command(demoCommand(ctx))
     .command(simCommand(ctx))
+    .command(serveCommand({ addCheckOptions: (y) => addCheckOptions(y), doctorOptions: (x) => runOptionsFrom(x as never), parseDuration, usageError: (m) => new UsageError(m) }))
+    .command(schemaCommand(ctx))
     .completion('completion', 'Print a shell completion script (bash/zsh): eval "$(akash-ip-doctor completion)"')
-    .demandCommand(1, 'give a command: check, list, explain, demo, sim')
+    .demandCommand(1, 'give a command: check, list, explain, demo, sim, serve, schema')
     .strict()
     .recommendCommands()
     .version(TOOL_VERSION)

@@ -15,8 +15,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSim, loadScenario, type SimHandle } from '../src/sim/index.js';
 import { registry } from '../src/checks/index.js';
-import { STATUSES } from '../src/core/types.js';
 import { main } from '../src/cli.js';
+import { assertValidReport } from './report-schema.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bin = path.join(root, 'bin', 'akash-ip-doctor.js');
@@ -51,36 +51,9 @@ async function run(args: string[], env: Record<string, string> = {}): Promise<Ra
   return { code, stdout, stderr };
 }
 
-/** Validates the documented JSON shape (schema v1) strictly. */
+/** Validates the report against schema/report.schema.json (ajv, draft 2020-12). */
 export function validateReport(doc: any): void {
-  const isStr = (v: unknown) => typeof v === 'string';
-  assert.equal(doc.schemaVersion, 1);
-  assert.deepEqual(Object.keys(doc.tool).sort(), ['name', 'version']);
-  assert.equal(doc.tool.name, 'akash-ip-doctor');
-  assert.ok(isStr(doc.tool.version));
-  assert.ok(!Number.isNaN(Date.parse(doc.startedAt)), 'startedAt is a date');
-  assert.ok(Number.isInteger(doc.durationMs) && doc.durationMs >= 0);
-  assert.ok(isStr(doc.cluster.context) && isStr(doc.cluster.server));
-  assert.ok(doc.cluster.version === null || isStr(doc.cluster.version));
-  for (const s of STATUSES) assert.ok(Number.isInteger(doc.summary[s]), `summary.${s}`);
-  assert.equal(typeof doc.summary.healthy, 'boolean');
-  assert.equal(STATUSES.reduce((n, s) => n + doc.summary[s], 0), doc.checks.length);
-  assert.ok(Array.isArray(doc.diagnosis));
-  for (const d of doc.diagnosis) {
-    assert.ok(isStr(d.rule) && isStr(d.cause) && isStr(d.firstStep) && Array.isArray(d.explains));
-  }
-  const allowed = new Set(['id', 'title', 'category', 'status', 'message', 'details', 'hint', 'docs', 'durationMs', 'remedy']);
-  for (const c of doc.checks) {
-    for (const k of Object.keys(c)) assert.ok(allowed.has(k), `unexpected field ${k} in ${c.id}`);
-    assert.ok(isStr(c.id) && isStr(c.title) && isStr(c.category) && isStr(c.message) && isStr(c.docs), c.id);
-    assert.ok(STATUSES.includes(c.status), `${c.id} status ${c.status}`);
-    assert.ok(Number.isInteger(c.durationMs));
-    if (c.details !== undefined) assert.equal(typeof c.details, 'object');
-    if (c.hint !== undefined) assert.ok(isStr(c.hint));
-    if (c.remedy !== undefined) {
-      assert.ok(isStr(c.remedy.summary) && Array.isArray(c.remedy.commands) && c.remedy.commands.every(isStr), `${c.id} remedy`);
-    }
-  }
+  assertValidReport(doc);
 }
 
 describe('check command', () => {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { startSim, loadScenario, type SimHandle, type SimState, type Faults } from '../src/sim/index.js';
 import { runDoctor, type DoctorOptions, type DoctorRun } from '../src/core/engine.js';
 import type { CheckResult, Report } from '../src/core/types.js';
+import { assertValidReportObject } from './report-schema.js';
 
 export async function withSim<T>(scenario: string | SimState, fn: (sim: SimHandle) => Promise<T>, faults?: Partial<Faults>): Promise<T> {
   const state = typeof scenario === 'string' ? await loadScenario(scenario) : scenario;
@@ -42,6 +43,8 @@ export async function runScenario(scenario: string | SimState, opts: DoctorOptio
     state,
     async (sim) => {
       const run = await runDoctor({ kubeconfig: sim.kubeconfigPath, providerUrl: sim.providerUrl, minBackoffMs: 10, ...opts, timeoutMs, checkTimeoutsMs });
+      // every report a test produces matches schema/report.schema.json
+      assertValidReportObject(run.report, typeof scenario === 'string' ? `report of ${scenario}` : 'report');
       return { ...run, sim };
     },
     faults,

@@ -48,10 +48,14 @@ export function checkKubeconfigNotEmpty(kubeconfig: string | undefined, env: Nod
 }
 
 export async function renderReport(ctx: CommandContext, report: Report, a: CheckArgs): Promise<string> {
-  if ((a.output ?? 'table') === 'json') {
+  const output = a.output ?? 'table';
+  if (output === 'json') {
     const { renderJson } = await import('../report/json.js');
     return renderJson(report);
   }
+  if (output === 'junit') return (await import('../report/junit.js')).renderJunit(report, { failOn: a['fail-on'] ?? 'fail' });
+  if (output === 'prometheus') return (await import('../report/prometheus.js')).renderPrometheus(report);
+  if (output === 'markdown') return (await import('../report/markdown.js')).renderMarkdown(report);
   const { renderTable } = await import('../report/table.js');
   return renderTable(report, { color: useColor(ctx.io), width: ctx.io.columns, verbose: !!a.verbose });
 }
@@ -67,7 +71,12 @@ export async function runCheck(ctx: CommandContext, a: CheckArgs, extra: Partial
   // selection first (a usage error), then the kubeconfig (a configuration error)
   const total = selectChecks(registry, opts.only, opts.skip).length;
   checkKubeconfigNotEmpty(opts.kubeconfig, ctx.io.env);
+  const reportFile = a['report-file'];
+  const file = reportFile ? await import('../report/file.js') : undefined;
+  if (file && reportFile) await file.assertWritableReportPath(reportFile);
   const { report } = await runDoctor({ ...opts, hooks: progressHooks(ctx, total) });
+  // the file first: a reader that closes stdout early (`| head`) ends the process
+  if (file && reportFile) await file.writeFileAtomic(reportFile, (await import('../report/json.js')).renderJson(report));
   ctx.io.stdout(await renderReport(ctx, report, a));
   return { report, code: exitCodeFor(report, a['fail-on'] ?? 'fail') };
 }

@@ -82,12 +82,13 @@ export function validateUrl(value: string, flag: string): void {
   if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new UsageError(`${flag}: only http(s) URLs are supported, got ${u.protocol}`);
 }
 
-export type Output = 'table' | 'json';
+export type Output = 'table' | 'json' | 'junit' | 'prometheus' | 'markdown';
 
 export interface CheckArgs {
   kubeconfig?: string;
   context?: string;
   output?: Output;
+  'report-file'?: string;
   only?: string[];
   skip?: string[];
   timeout: string;
@@ -107,7 +108,8 @@ export function addCheckOptions<T>(y: Argv<T>, opts: { timeoutDefault?: string }
   return y
     .option('kubeconfig', { type: 'string', describe: 'Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)' })
     .option('context', { type: 'string', describe: 'Kubeconfig context to use (default: the current context)' })
-    .option('output', { alias: 'o', choices: ['table', 'json'] as const, describe: 'Output format (default: table)' })
+    .option('output', { alias: 'o', choices: ['table', 'json', 'junit', 'prometheus', 'markdown'] as const, describe: 'Output format (default: table); the exit code is the same for all' })
+    .option('report-file', { type: 'string', describe: 'Also write the JSON report to this file, atomically (whatever --output prints)' })
     .option('only', { type: 'array', string: true, describe: 'Run only these check ids or categories (comma-separated or repeated); their dependencies run too' })
     .option('skip', { type: 'array', string: true, describe: 'Do not run these check ids or categories' })
     .option('timeout', { type: 'string', default: opts.timeoutDefault ?? '15s', describe: `Time budget per check (e.g. 15s, 1m; at most ${MAX_TIMEOUT_SECONDS / 60}m)` })
