@@ -70,11 +70,48 @@ describe('diagnosis rules', () => {
     assert.deepEqual(diagnose(results({ 'kube-proxy.strict-arp': 'warn', 'metallb.excluded-nodes': 'warn' })), []);
   });
 
-  test('forbidden errors are grouped as a permissions cause, not cluster findings', () => {
+  test('forbidden errors are grouped as one could-not-check entry, not cluster findings', () => {
     const d = diagnose(results({ 'ip-operator.barrier': 'error', 'provider.helm-release': 'error' }, { 'ip-operator.barrier': { details: { reason: 'forbidden' } }, 'provider.helm-release': { details: { reason: 'forbidden' } } }));
     assert.equal(d.length, 1);
-    assert.equal(d[0]!.rule, 'permissions');
+    assert.equal(d[0]!.rule, 'could-not-check:forbidden');
     assert.deepEqual(d[0]!.explains.sort(), ['ip-operator.barrier', 'provider.helm-release']);
+    assert.match(d[0]!.firstStep, /cluster\.permissions/);
+  });
+
+  test('an error never fires a rule: a timed-out or 401 check is no "not installed"', () => {
+    for (const rule of RULES) {
+      if (rule.explains.includes('*')) continue;
+      const d = diagnose(results({ [rule.trigger]: 'error' }, { [rule.trigger]: { details: { reason: 'timeout' }, ...(rule.example?.details ? { details: { ...rule.example.details, reason: 'timeout' } } : {}) } }));
+      assert.deepEqual(d.map((x) => x.rule), ['could-not-check:timeout'], `${rule.id} fired on an error of ${rule.trigger}`);
+    }
+  });
+
+  test('errors are grouped per reason, each naming its checks and the likely local cause', () => {
+    const d = diagnose(
+      results(
+        { 'ip-operator.installed': 'error', 'ip-operator.health': 'error', 'metallb.installed': 'error', 'provider.pod': 'error', 'kube-proxy.strict-arp': 'error' },
+        {
+          'ip-operator.installed': { details: { reason: 'timeout' } },
+          'ip-operator.health': { details: { reason: 'timeout' } },
+          'metallb.installed': { details: { reason: 'unauthorized' } },
+          'provider.pod': { details: { reason: 'unreachable' } },
+          'kube-proxy.strict-arp': { details: {} },
+        },
+      ),
+    );
+    const byRule = new Map(d.map((x) => [x.rule, x]));
+    assert.deepEqual([...byRule.keys()].sort(), ['could-not-check:timeout', 'could-not-check:unauthorized', 'could-not-check:unknown', 'could-not-check:unreachable']);
+    assert.deepEqual(byRule.get('could-not-check:timeout')!.explains, ['ip-operator.installed', 'ip-operator.health']);
+    assert.match(byRule.get('could-not-check:timeout')!.firstStep, /--timeout/);
+    assert.match(byRule.get('could-not-check:unauthorized')!.cause, /credentials/);
+    assert.match(byRule.get('could-not-check:unreachable')!.cause, /proxy/);
+    for (const x of d) assert.doesNotMatch(x.cause, /not installed|not running/);
+  });
+
+  test('an errored check is never claimed as the symptom of a cause', () => {
+    const d = diagnose(results({ 'ip-operator.barrier': 'fail', 'ip-operator.health': 'error' }, { 'ip-operator.health': { details: { reason: 'timeout' } } }));
+    assert.deepEqual(d.map((x) => x.rule), ['operator-stuck', 'could-not-check:timeout']);
+    assert.ok(!d[0]!.explains.includes('ip-operator.health'));
   });
 
   test('a failure no rule covers is listed with its own first step', () => {
