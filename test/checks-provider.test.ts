@@ -243,7 +243,7 @@ describe('provider.pod', () => {
   test('no pod, scaled to zero, pending: distinct messages', async () => {
     const noPod = await variant('healthy-helm', { remove: ['Pod/akash-services/akash-provider-0'], edit: (o) => void (find(o, 'StatefulSet/akash-services/akash-provider').spec.replicas = 1) });
     const r1 = await runScenario(noPod, { only: ['provider.pod'] });
-    expectCheck(r1.report, 'provider.pod', 'fail', /StatefulSet akash-services\/akash-provider has no pod \(selector app\.kubernetes\.io\/name=provider/, /kubectl -n akash-services describe statefulset akash-provider/);
+    expectCheck(r1.report, 'provider.pod', 'fail', /StatefulSet akash-services\/akash-provider has no pod \(selector app=akash-provider,app\.kubernetes\.io\/name=provider/, /kubectl -n akash-services describe statefulset akash-provider/);
 
     const scaled = await variant('healthy-helm', { remove: ['Pod/akash-services/akash-provider-0'], edit: (o) => void (find(o, 'StatefulSet/akash-services/akash-provider').spec.replicas = 0) });
     const r2 = await runScenario(scaled, { only: ['provider.pod'] });

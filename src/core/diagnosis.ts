@@ -63,6 +63,38 @@ export const RULES: readonly Rule[] = [
     firstStep: () => 'Check the kubeconfig and context (`kubectl --context <ctx> get ns`), then run the doctor again.',
     explains: ['*'],
   },
+  // The provider waits at start for the hostname operator first, then the IP operator
+  // (provider run.go:737-745, operator/waiter/waiter.go): what it waits for is named
+  // before any IP-path rule can claim the hanging /status.
+  {
+    id: 'hostname-operator',
+    trigger: 'provider.hostname-operator',
+    cause: (r) => `The hostname operator is not serving: ${lowerFirst(r.message)}. The provider waits for it at start before anything else (it asks the IP operator only afterwards), so /status hangs and the provider pod restarts.`,
+    explains: ['provider.status-endpoint', 'provider.pod'],
+  },
+  {
+    id: 'provider-discovery-stuck',
+    trigger: 'provider.status-endpoint',
+    // only when the operator it failed to find is fine now; else that operator's rule comes first
+    when: (r, all) => {
+      const d = r.details as { reason?: string; providerDiscoveryFailed?: { service?: string } } | undefined;
+      if (d?.reason !== 'discovery-stuck') return false;
+      const deps = d.providerDiscoveryFailed?.service === 'operator-hostname' ? ['provider.hostname-operator'] : ['ip-operator.installed', 'ip-operator.health', 'ip-operator.barrier'];
+      return deps.every((id) => all.get(id)?.status !== 'fail');
+    },
+    example: { details: { reason: 'discovery-stuck', providerDiscoveryFailed: { service: 'operator-ip' } } },
+    cause: (r) => `The provider is stuck at start: ${lowerFirst(r.message)}.`,
+    firstStep: () => 'Restart the provider pod: `kubectl -n akash-services delete pod akash-provider-0` (fix any failing operator check first, or the new pod waits again).',
+    explains: ['provider.pod'],
+  },
+  {
+    id: 'provider-waiting-hostname',
+    trigger: 'provider.status-endpoint',
+    when: (r) => (r.details as { reason?: string } | undefined)?.reason === 'waiting-for-hostname-operator',
+    example: { details: { reason: 'waiting-for-hostname-operator' } },
+    cause: (r) => `The provider is waiting for the hostname operator, not the IP operator: ${lowerFirst(r.message)}.`,
+    explains: ['provider.pod'],
+  },
   {
     id: 'metallb-missing',
     trigger: 'metallb.namespace',
