@@ -21,7 +21,7 @@ export const check: Check = {
     );
     const missing: Permission[] = answers.filter((a) => !a.answer.allowed).map((a) => a.p);
     if (missing.length === 0) {
-      return pass(`all ${PERMISSIONS.length} reads the doctor makes are allowed`, { details: { checked: PERMISSIONS.length } });
+      return pass(`all ${PERMISSIONS.length} reads the doctor makes are allowed`, { details: { reason: 'all-allowed', checked: PERMISSIONS.length } });
     }
     const degraded = [...new Set(missing.flatMap((p) => p.checks))].sort();
     const list = missing.map(describePermission);
@@ -29,6 +29,7 @@ export const check: Check = {
       `${missing.length} of ${PERMISSIONS.length} reads are forbidden (${list.join('; ')}): ${degraded.length} checks cannot give a result (they report the forbidden read or are skipped): ${degraded.join(', ')}`,
       {
         details: {
+          reason: 'some-forbidden',
           checked: PERMISSIONS.length,
           missing: missing.map((p) => ({ permission: describePermission(p), verb: p.verb, resource: p.resource, group: p.group, namespace: p.namespace ?? null, subresource: p.subresource ?? null, purpose: p.purpose, checks: p.checks })),
           degradedChecks: degraded,
