@@ -8,7 +8,7 @@ export const check: Check = {
   category: 'cluster',
   dependsOn: ['cluster.api'],
   doc: {
-    what: 'Asks the API server (SelfSubjectAccessReview, the same question as `kubectl auth can-i`) whether the kubeconfig may make each read the doctor makes: pods and pod logs, Services and the service proxy, Secrets in akash-services (the Helm release), MetalLB pools, nodes, events and ConfigMaps.',
+    what: 'Asks the API server (SelfSubjectAccessReview, the same question as `kubectl auth can-i`) whether the kubeconfig may make each read the doctor makes: pods and pod logs, Services and the service proxy, Secrets in akash-services (the Helm release), MetalLB pools, nodes, events and ConfigMaps. Upstream: Kubernetes authorization.k8s.io/v1 SelfSubjectAccessReview; the list of reads is src/checks/lib/permissions.ts.',
     why: 'A check whose read is forbidden cannot decide anything: it reports an error naming the missing permission instead of a result. Knowing up front which checks are degraded keeps a restricted kubeconfig from looking like a broken cluster.',
     fix: 'Run the doctor with a kubeconfig that can read the cluster (for example the admin kubeconfig on a control-plane node), or grant the listed read-only permissions, e.g. `kubectl -n akash-services create role akash-ip-doctor-read --verb=get,list --resource=pods/log,services/proxy` and `kubectl -n akash-services create rolebinding akash-ip-doctor-read --role=akash-ip-doctor-read --user=<doctor-user>` (find the user with `kubectl auth whoami`).',
   },

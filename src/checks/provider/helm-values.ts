@@ -10,7 +10,7 @@ export const check: Check = {
   category: 'provider',
   dependsOn: ['provider.helm-release'],
   doc: {
-    what: 'Reads the user-supplied values of the akash-provider Helm release (what `helm -n akash-services get values akash-provider` prints) and looks for `ipoperator: true`, then compares it with the AKASH_IP_OPERATOR the running provider actually has.',
+    what: 'Reads the user-supplied values of the akash-provider Helm release (what `helm -n akash-services get values akash-provider` prints) and looks for `ipoperator: true`, then compares it with the AKASH_IP_OPERATOR the running provider actually has. Upstream: akash-network/helm-charts charts/akash-provider/values.yaml:107 (`ipoperator: false` by default), rendered as AKASH_IP_OPERATOR in templates/configmap-main.yaml:28 and templates/statefulset.yaml:131; the provider reads it as flag --ip-operator (akash-network/provider cmd/provider-services/cmd/run.go, env prefixes AP_/AKASH_).',
     why: 'The chart turns `ipoperator` into AKASH_IP_OPERATOR; without it the provider never asks the IP operator and never bids on orders with IP endpoints. If the running flag was changed by hand and the values disagree, the next `helm upgrade` silently undoes it.',
     fix: 'Save the values and upgrade with the flag, pinned to the installed chart version: `helm -n akash-services get values akash-provider -o yaml > provider.yaml`, then `helm upgrade akash-provider akash/provider -n akash-services --version <chart version> -f provider.yaml --set ipoperator=true`.',
   },

@@ -11,7 +11,7 @@ export const check: Check = {
   category: 'provider',
   dependsOn: ['provider.helm-release'],
   doc: {
-    what: 'Looks in the `attributes` list of the akash-provider Helm values for `ip-lease: true` (the guide) or `feat-endpoint-ip: true` (what Akash Console writes); either is accepted, as bool or string.',
+    what: 'Looks in the `attributes` list of the akash-provider Helm values for `ip-lease: true` (the guide) or `feat-endpoint-ip: true` (what Akash Console writes); either is accepted, as bool or string. Upstream: attributes are Helm values of akash-network/helm-charts charts/akash-provider (values.yaml:24, no default), written to provider.yaml and published by the init container (scripts/init.sh:21 → scripts/create_provider.sh:34/47, `provider-services tx provider create|update provider.yaml`).',
     why: 'Tenants select providers that support IP leases by this attribute. Without it the provider may be able to serve IPs, but deployments asking for an IP endpoint are not placed on it.',
     fix: 'Add the attribute to the values and upgrade: `helm -n akash-services get values akash-provider -o yaml > provider.yaml`, add `- key: ip-lease` / `  value: true` under `attributes:` (or pass `--set attributes[N].key=ip-lease --set attributes[N].value=true` with N the number of existing attributes), then `helm upgrade akash-provider akash/provider -n akash-services --version <chart version> -f provider.yaml`. The provider publishes its attributes on chain when it restarts; `--chain-api` lets the doctor confirm it.',
   },

@@ -11,7 +11,7 @@ export const check: Check = {
   category: 'provider',
   dependsOn: ['cluster.api'],
   doc: {
-    what: 'With `--chain-api <url>`, reads the provider record from the Akash chain REST API (`/akash/provider/v1beta4/providers/<address>`, falling back to `v1beta3` on older nodes) and looks for `ip-lease: true` or `feat-endpoint-ip: true` in its attributes. The address is the provider\'s AKASH_FROM, else the Helm values `from`. Skipped without `--chain-api`.',
+    what: 'With `--chain-api <url>`, reads the provider record from the Akash chain REST API (`/akash/provider/v1beta4/providers/<address>`, falling back to `v1beta3` on older nodes) and looks for `ip-lease: true` or `feat-endpoint-ip: true` in its attributes. The address is the provider\'s AKASH_FROM, else the Helm values `from`. Skipped without `--chain-api`. Upstream: the provider record is what akash-network/helm-charts charts/akash-provider/scripts/create_provider.sh:34/47 publishes (`provider-services tx provider create|update`) from the init container on every pod start; the REST route is the chain\'s provider query (akash-network/node, x/provider).',
     why: 'Tenants match providers against the attributes on chain, not the ones in the Helm values. The provider publishes its attributes when it starts; until it has, or when that transaction failed, the provider gets no IP-lease orders.',
     fix: 'Make sure the Helm values carry the attribute (provider.ip-lease-attribute), then restart the provider so it publishes its attributes: `kubectl -n akash-services rollout restart statefulset akash-provider`. Check the result with `provider-services query provider get <address>`.',
   },
