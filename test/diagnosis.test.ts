@@ -114,6 +114,27 @@ describe('diagnosis rules', () => {
     assert.ok(!d[0]!.explains.includes('ip-operator.health'));
   });
 
+  test('the operator the provider waits for is named: hostname first, an IP-operator failure does not claim /status', () => {
+    const d = diagnose(
+      results(
+        { 'provider.hostname-operator': 'fail', 'ip-operator.barrier': 'fail', 'provider.status-endpoint': 'fail', 'provider.pod': 'fail' },
+        { 'provider.status-endpoint': { details: { reason: 'waiting-for-hostname-operator' } } },
+      ),
+    );
+    assert.deepEqual(d.map((x) => x.rule), ['hostname-operator', 'operator-stuck']);
+    assert.ok(d[0]!.explains.includes('provider.status-endpoint'));
+    assert.ok(!d[1]!.explains.includes('provider.status-endpoint'));
+  });
+
+  test('a failed one-shot discovery is named only when the operator itself is fine now', () => {
+    const stuck = { 'provider.status-endpoint': { details: { reason: 'discovery-stuck', providerDiscoveryFailed: { service: 'operator-ip', error: 'server misbehaving' } } } };
+    const alone = diagnose(results({ 'provider.status-endpoint': 'fail' }, stuck));
+    assert.deepEqual(alone.map((x) => x.rule), ['provider-discovery-stuck']);
+    assert.match(alone[0]!.firstStep, /kubectl -n akash-services delete pod akash-provider-0/);
+    const withOperator = diagnose(results({ 'provider.status-endpoint': 'fail', 'ip-operator.installed': 'fail' }, stuck));
+    assert.deepEqual(withOperator.map((x) => x.rule), ['operator-missing']);
+  });
+
   test('a failure no rule covers is listed with its own first step', () => {
     const d = diagnose(results({ 'ip-operator.crd': 'fail' }, { 'ip-operator.crd': { hint: 'install the CRD' } }));
     assert.equal(d.length, 1);
