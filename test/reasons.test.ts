@@ -22,7 +22,7 @@ const OTHER_BRANCHES_ALLOWLIST = new Set<string>([
 
 const KEBAB = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
-describe('every finding has a details.reason', { concurrency: 4 }, async () => {
+describe('every finding has a details.reason', { concurrency: 2 }, async () => {
   const names = (await listScenarios()).map((s) => s.name);
   for (const scenario of names) {
     test(scenario, async () => {
