@@ -362,9 +362,10 @@ describe('provider.status-endpoint', () => {
     assert.equal(JSON.stringify(r.details).includes('inventory'), false);
   });
 
-  test('hang: fail saying the provider blocks when its IP operator is not healthy', async () => {
-    const r = expectCheck(await run('f-status-hang', [STATUS], { timeoutMs: 2500 }), STATUS, 'fail', /did not answer within/, /blocks \/status when its IP operator is not healthy/, /delete pod -l app\.kubernetes\.io\/name=ip/);
+  test('hang: fail naming the operator the provider waits for (its log), here the IP operator', async () => {
+    const r = expectCheck(await run('p-health-503', [STATUS], { timeoutMs: 2500 }), STATUS, 'fail', /did not answer within/, /waiting for the IP operator/, /delete pod -l app\.kubernetes\.io\/name=ip/);
     assert.equal(r.details?.outcome, 'timeout');
+    assert.equal(r.details?.reason, 'waiting-for-ip-operator');
   });
 
   test('refused: its own message', async () => {

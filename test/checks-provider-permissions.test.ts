@@ -45,6 +45,20 @@ describe('cluster.permissions', () => {
     });
   });
 
+  test('doctor-viewer and the hostname operator: forbidden proxy read is an error (reason forbidden), diagnosed as could-not-check, never "not installed"', async () => {
+    await withSim('p-restricted-token', async (sim) => {
+      const kubeconfig = join(dirname(sim.kubeconfigPath), 'kubeconfig-viewer');
+      await writeFile(kubeconfig, sim.kubeconfig.replace(/token: \S+/, 'token: doctor-viewer'), { mode: 0o600 });
+      const { report } = await runDoctor({ kubeconfig, providerUrl: sim.providerUrl, timeoutMs: 8_000, minBackoffMs: 10, only: ['cluster.permissions', 'provider.hostname-operator'] });
+      const perm = expectCheck(report, 'cluster.permissions', 'warn');
+      assert.equal(perm.details?.reason, 'some-forbidden');
+      assert.ok((perm.details?.degradedChecks as string[]).includes('provider.hostname-operator'));
+      const h = expectCheck(report, 'provider.hostname-operator', 'error', /forbidden/, /services\/proxy/);
+      assert.equal(h.details?.reason, 'forbidden');
+      assert.deepEqual(report.diagnosis?.map((d) => d.rule), ['could-not-check:forbidden']);
+    });
+  });
+
   test('addUser with only pod and log reads: every other read listed missing, the pod checks still pass', async () => {
     const state = await loadScenario('healthy-helm');
     await withSim(state, async (sim) => {
@@ -65,7 +79,8 @@ describe('cluster.permissions', () => {
   test('an admin kubeconfig: pass', async () => {
     await withSim('healthy-helm', async (sim) => {
       const { report } = await runDoctor({ kubeconfig: sim.kubeconfigPath, only: ['cluster.permissions'], timeoutMs: 5_000 });
-      expectCheck(report, 'cluster.permissions', 'pass', new RegExp(`all ${PERMISSIONS.length} reads`));
+      const r = expectCheck(report, 'cluster.permissions', 'pass', new RegExp(`all ${PERMISSIONS.length} reads`));
+      assert.equal(r.details?.reason, 'all-allowed');
     });
   });
 });

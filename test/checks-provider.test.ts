@@ -225,7 +225,7 @@ describe('provider.pod', () => {
       },
     });
     const { report } = await runScenario(state, { only: ['provider.pod'] });
-    expectCheck(report, 'provider.pod', 'warn', /restarted 3 times; last at/, new RegExp(finished.slice(0, 16)), /a stuck IP operator makes it restart because its liveness probe curls \/status/);
+    expectCheck(report, 'provider.pod', 'warn', /restarted 3 times; last at/, new RegExp(finished.slice(0, 16)), /an operator the provider waits for at start \(hostname operator, IP operator\) makes it restart because its liveness probe curls \/status/);
   });
 
   test('restarts older than an hour: pass, but counted', async () => {
@@ -243,7 +243,7 @@ describe('provider.pod', () => {
   test('no pod, scaled to zero, pending: distinct messages', async () => {
     const noPod = await variant('healthy-helm', { remove: ['Pod/akash-services/akash-provider-0'], edit: (o) => void (find(o, 'StatefulSet/akash-services/akash-provider').spec.replicas = 1) });
     const r1 = await runScenario(noPod, { only: ['provider.pod'] });
-    expectCheck(r1.report, 'provider.pod', 'fail', /StatefulSet akash-services\/akash-provider has no pod \(selector app\.kubernetes\.io\/name=provider/, /kubectl -n akash-services describe statefulset akash-provider/);
+    expectCheck(r1.report, 'provider.pod', 'fail', /StatefulSet akash-services\/akash-provider has no pod \(selector app=akash-provider,app\.kubernetes\.io\/name=provider/, /kubectl -n akash-services describe statefulset akash-provider/);
 
     const scaled = await variant('healthy-helm', { remove: ['Pod/akash-services/akash-provider-0'], edit: (o) => void (find(o, 'StatefulSet/akash-services/akash-provider').spec.replicas = 0) });
     const r2 = await runScenario(scaled, { only: ['provider.pod'] });
@@ -276,5 +276,131 @@ describe('provider.pod', () => {
     const state = await variant('healthy-helm', { remove: ['StatefulSet/akash-services/akash-provider', 'Pod/akash-services/akash-provider-0'] });
     const { report } = await runScenario(state, { only: ['provider.pod'] });
     expectCheck(report, 'provider.pod', 'fail', /StatefulSet akash-services\/akash-provider not found/);
+  });
+});
+
+// ---- the provider's start-up wait: hostname operator, IP operator, one-shot discovery ----
+
+import { spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadScenario } from '../src/sim/index.js';
+import { runDoctor } from '../src/core/engine.js';
+import { scanProviderLog } from '../src/checks/lib/provider-log.js';
+import { withSim } from './helpers.js';
+
+function kubectl(kubeconfig: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return mkdtemp(join(tmpdir(), 'provider-kubectl-')).then(
+    (home) =>
+      new Promise((resolve, reject) => {
+        const child = spawn('kubectl', ['--kubeconfig', kubeconfig, ...args], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, stdout, stderr }));
+      }),
+  );
+}
+
+describe('provider start-up wait (scanProviderLog)', () => {
+  const hostnameWait = 'E[2026-11-20|08:05:09.874] not yet ready                                cmp=waiter waitable="<*hostname.client 0xc000d8a3c0>" error="hostname operator is not yet alive"';
+  test('names the waitable of the last "not yet ready", in both log formats', () => {
+    assert.equal(scanProviderLog([hostnameWait]).waitingFor, 'hostname');
+    assert.equal(scanProviderLog([hostnameWait]).lastError, 'hostname operator is not yet alive');
+    const zl = ['8:05AM INF ready cmp=waiter waitable="<*hostname.client 0xc000d8a3c0>"', '8:05AM ERR not yet ready cmp=waiter err="ip operator is not yet alive" waitable="<*ip.client 0xc000d8a420>"'];
+    const st = scanProviderLog(zl);
+    assert.equal(st.waitingFor, 'ip');
+    assert.deepEqual(st.ready, ['hostname']);
+  });
+  test('"ready" and "all waitables ready" end the wait; a discovery failure before them is stuck', () => {
+    const ready = 'I[2026-11-20|08:05:09.874] ready                                        cmp=waiter waitable="<*hostname.client 0xc000d8a3c0>"';
+    const all = 'I[2026-11-20|08:05:09.885] all waitables ready                          cmp=waiter';
+    assert.equal(scanProviderLog([hostnameWait, ready]).waitingFor, null);
+    assert.equal(scanProviderLog([hostnameWait, ready, all]).allReady, true);
+    const dns = 'E[2026-11-20|08:05:09.901] dns discovery failed                         cmp=service-discovery-agent error="lookup _rest._TCP.operator-ip.akash-services.svc.cluster.local on 169.254.25.10:53: server misbehaving" portName=rest service-name=operator-ip namespace=akash-services';
+    assert.equal(scanProviderLog([ready, dns]).discoveryFailed?.service, 'operator-ip');
+    // the operator's own discovery of MetalLB (service-name=controller) is not the provider's
+    assert.equal(scanProviderLog([dns.replace('service-name=operator-ip', 'service-name=controller')]).discoveryFailed, null);
+    assert.equal(scanProviderLog([dns, all]).discoveryFailed, null);
+    // invented lines are ignored
+    assert.equal(scanProviderLog(['I[2026-11-20|08:05:10.000] ip operator is healthy                          module=provider-cluster-kube']).allReady, false);
+  });
+});
+
+describe('provider.hostname-operator', () => {
+  test('healthy: /health 200 through operator-hostname:rest, and the provider logged all waitables ready', async () => {
+    const { report, sim } = await runScenario('healthy-helm', { only: ['provider.hostname-operator'], timeoutMs: 8000 });
+    const r = expectCheck(report, 'provider.hostname-operator', 'pass', /operator-hostname:rest\/health with 200/, /all waitables ready/);
+    assert.equal(r.details?.reason, 'healthy');
+    assert.ok(sim.requests.some((q) => q.path === '/api/v1/namespaces/akash-services/services/operator-hostname:rest/proxy/health'));
+  });
+
+  test('crash-looping operator: fails naming it, and that the provider is blocked on it; /status names the hostname operator', async () => {
+    const { report } = await runScenario('f-status-hang-hostname', { timeoutMs: 8000 });
+    const h = expectCheck(report, 'provider.hostname-operator', 'fail', /no ready endpoints/, /CrashLoopBackOff/, /provider is blocked waiting for it/);
+    assert.equal(h.details?.reason, 'no-endpoints');
+    assert.deepEqual(h.remedy?.commands, ['kubectl -n akash-services delete pod -l app.kubernetes.io/name=hostname']);
+    const s = expectCheck(report, 'provider.status-endpoint', 'fail', /waiting for the hostname operator/);
+    assert.equal(s.details?.reason, 'waiting-for-hostname-operator');
+    assert.doesNotMatch(s.hint ?? '', /app\.kubernetes\.io\/name=ip/);
+    assert.deepEqual(report.diagnosis?.map((d) => d.rule), ['hostname-operator']);
+  });
+
+  test('not installed at all: fails with the chart to install', async () => {
+    const state = await loadScenario('healthy-helm');
+    state.objects = state.objects.filter((o) => !(o.metadata.namespace === 'akash-services' && /^operator-hostname/.test(o.metadata.name)));
+    const { report } = await runScenario(state, { only: ['provider.hostname-operator'], timeoutMs: 8000 });
+    const r = expectCheck(report, 'provider.hostname-operator', 'fail', /Service akash-services\/operator-hostname not found: the hostname operator is not installed/);
+    assert.equal(r.details?.reason, 'not-installed');
+    assert.match(r.remedy!.commands[0]!, /helm upgrade --install akash-hostname-operator akash\/akash-hostname-operator -n akash-services/);
+  });
+
+  test('an answer other than 200 is "not yet alive" to the provider', async () => {
+    const state = await loadScenario('healthy-helm');
+    state.behaviour.proxy['akash-services/operator-hostname:rest/health'] = { status: 500, body: 'boom' };
+    const { report } = await runScenario(state, { only: ['provider.hostname-operator'], timeoutMs: 8000 });
+    const r = expectCheck(report, 'provider.hostname-operator', 'fail', /HTTP 500/, /not yet alive/);
+    assert.equal(r.details?.reason, 'unhealthy');
+  });
+});
+
+describe('provider.status-endpoint: what a hanging /status waits for', () => {
+  test('IP operator barrier locked: the provider waits for the IP operator', async () => {
+    const { report } = await runScenario('p-health-503', { only: ['provider.status-endpoint'], timeoutMs: 8000 });
+    const s = expectCheck(report, 'provider.status-endpoint', 'fail', /waiting for the IP operator/, /ip operator is not yet alive/);
+    assert.equal(s.details?.reason, 'waiting-for-ip-operator');
+  });
+
+  test('no waiter lines: no operator is blamed', async () => {
+    const { report } = await runScenario('f-status-hang', { only: ['provider.status-endpoint'], timeoutMs: 8000 });
+    const s = expectCheck(report, 'provider.status-endpoint', 'fail', /hostname operator, then the IP operator/);
+    assert.equal(s.details?.reason, 'hang');
+    assert.equal(s.remedy, undefined);
+  });
+
+  test('one-shot discovery failed: only a provider restart heals it, and the remedy does exactly that', async () => {
+    await withSim('f-status-discovery-stuck', async (sim) => {
+      const opts = { kubeconfig: sim.kubeconfigPath, providerUrl: sim.providerUrl, timeoutMs: 8000, minBackoffMs: 10 };
+      const before = await runDoctor(opts);
+      const s = expectCheck(before.report, 'provider.status-endpoint', 'fail', /one-shot service discovery of IP operator Service akash-services\/operator-ip failed/, /never retried/);
+      assert.equal(s.details?.reason, 'discovery-stuck');
+      assert.equal(s.remedy?.fixId, 'provider.restart-pod');
+      assert.deepEqual(s.remedy?.commands, ['kubectl -n akash-services delete pod akash-provider-0']);
+      expectCheck(before.report, 'ip-operator.health', 'pass');
+      assert.deepEqual(before.report.diagnosis?.map((d) => d.rule), ['provider-discovery-stuck']);
+      // run the remedy with real kubectl; the StatefulSet recreates the pod, which discovers again
+      const del = await kubectl(sim.kubeconfigPath, ['-n', 'akash-services', 'delete', 'pod', 'akash-provider-0']);
+      assert.equal(del.code, 0, del.stderr);
+      let after = await runDoctor(opts);
+      for (let i = 0; i < 20 && result(after.report, 'provider.pod').status !== 'pass'; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        after = await runDoctor(opts);
+      }
+      expectCheck(after.report, 'provider.status-endpoint', 'pass');
+      assert.deepEqual(after.report.diagnosis ?? [], []);
+    });
   });
 });

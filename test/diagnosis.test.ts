@@ -70,11 +70,69 @@ describe('diagnosis rules', () => {
     assert.deepEqual(diagnose(results({ 'kube-proxy.strict-arp': 'warn', 'metallb.excluded-nodes': 'warn' })), []);
   });
 
-  test('forbidden errors are grouped as a permissions cause, not cluster findings', () => {
+  test('forbidden errors are grouped as one could-not-check entry, not cluster findings', () => {
     const d = diagnose(results({ 'ip-operator.barrier': 'error', 'provider.helm-release': 'error' }, { 'ip-operator.barrier': { details: { reason: 'forbidden' } }, 'provider.helm-release': { details: { reason: 'forbidden' } } }));
     assert.equal(d.length, 1);
-    assert.equal(d[0]!.rule, 'permissions');
+    assert.equal(d[0]!.rule, 'could-not-check:forbidden');
     assert.deepEqual(d[0]!.explains.sort(), ['ip-operator.barrier', 'provider.helm-release']);
+    assert.match(d[0]!.firstStep, /cluster\.permissions/);
+  });
+
+  test('an error never fires a rule: a timed-out or 401 check is no "not installed"', () => {
+    for (const rule of RULES) {
+      if (rule.explains.includes('*')) continue;
+      const d = diagnose(results({ [rule.trigger]: 'error' }, { [rule.trigger]: { details: { reason: 'timeout' }, ...(rule.example?.details ? { details: { ...rule.example.details, reason: 'timeout' } } : {}) } }));
+      assert.deepEqual(d.map((x) => x.rule), ['could-not-check:timeout'], `${rule.id} fired on an error of ${rule.trigger}`);
+    }
+  });
+
+  test('errors are grouped per reason, each naming its checks and the likely local cause', () => {
+    const d = diagnose(
+      results(
+        { 'ip-operator.installed': 'error', 'ip-operator.health': 'error', 'metallb.installed': 'error', 'provider.pod': 'error', 'kube-proxy.strict-arp': 'error' },
+        {
+          'ip-operator.installed': { details: { reason: 'timeout' } },
+          'ip-operator.health': { details: { reason: 'timeout' } },
+          'metallb.installed': { details: { reason: 'unauthorized' } },
+          'provider.pod': { details: { reason: 'unreachable' } },
+          'kube-proxy.strict-arp': { details: {} },
+        },
+      ),
+    );
+    const byRule = new Map(d.map((x) => [x.rule, x]));
+    assert.deepEqual([...byRule.keys()].sort(), ['could-not-check:timeout', 'could-not-check:unauthorized', 'could-not-check:unknown', 'could-not-check:unreachable']);
+    assert.deepEqual(byRule.get('could-not-check:timeout')!.explains, ['ip-operator.installed', 'ip-operator.health']);
+    assert.match(byRule.get('could-not-check:timeout')!.firstStep, /--timeout/);
+    assert.match(byRule.get('could-not-check:unauthorized')!.cause, /credentials/);
+    assert.match(byRule.get('could-not-check:unreachable')!.cause, /proxy/);
+    for (const x of d) assert.doesNotMatch(x.cause, /not installed|not running/);
+  });
+
+  test('an errored check is never claimed as the symptom of a cause', () => {
+    const d = diagnose(results({ 'ip-operator.barrier': 'fail', 'ip-operator.health': 'error' }, { 'ip-operator.health': { details: { reason: 'timeout' } } }));
+    assert.deepEqual(d.map((x) => x.rule), ['operator-stuck', 'could-not-check:timeout']);
+    assert.ok(!d[0]!.explains.includes('ip-operator.health'));
+  });
+
+  test('the operator the provider waits for is named: hostname first, an IP-operator failure does not claim /status', () => {
+    const d = diagnose(
+      results(
+        { 'provider.hostname-operator': 'fail', 'ip-operator.barrier': 'fail', 'provider.status-endpoint': 'fail', 'provider.pod': 'fail' },
+        { 'provider.status-endpoint': { details: { reason: 'waiting-for-hostname-operator' } } },
+      ),
+    );
+    assert.deepEqual(d.map((x) => x.rule), ['hostname-operator', 'operator-stuck']);
+    assert.ok(d[0]!.explains.includes('provider.status-endpoint'));
+    assert.ok(!d[1]!.explains.includes('provider.status-endpoint'));
+  });
+
+  test('a failed one-shot discovery is named only when the operator itself is fine now', () => {
+    const stuck = { 'provider.status-endpoint': { details: { reason: 'discovery-stuck', providerDiscoveryFailed: { service: 'operator-ip', error: 'server misbehaving' } } } };
+    const alone = diagnose(results({ 'provider.status-endpoint': 'fail' }, stuck));
+    assert.deepEqual(alone.map((x) => x.rule), ['provider-discovery-stuck']);
+    assert.match(alone[0]!.firstStep, /kubectl -n akash-services delete pod akash-provider-0/);
+    const withOperator = diagnose(results({ 'provider.status-endpoint': 'fail', 'ip-operator.installed': 'fail' }, stuck));
+    assert.deepEqual(withOperator.map((x) => x.rule), ['operator-missing']);
   });
 
   test('a failure no rule covers is listed with its own first step', () => {

@@ -25,6 +25,7 @@ import { check as providerIpOperatorFlag } from './provider/ip-operator-flag.js'
 import { check as providerIpLeaseAttribute } from './provider/ip-lease-attribute.js';
 import { check as providerOnchainAttribute } from './provider/onchain-attribute.js';
 import { check as providerPod } from './provider/pod.js';
+import { check as providerHostnameOperator } from './provider/hostname-operator.js';
 import { check as providerStatusEndpoint } from './provider/status-endpoint.js';
 import { check as ipOperatorCrd } from './ip-operator/crd.js';
 import { check as ipOperatorInstalled } from './ip-operator/installed.js';
@@ -56,6 +57,7 @@ export const registry: readonly Check[] = [
   providerIpLeaseAttribute,
   providerOnchainAttribute,
   providerPod,
+  providerHostnameOperator,
   providerStatusEndpoint,
   ipOperatorCrd,
   ipOperatorInstalled,

@@ -4,8 +4,12 @@
  * pod restarts), so a per-check table shows five symptoms of one problem. These
  * explicit rules, in order from the deepest cause to the most superficial, name
  * the most likely root cause(s) and the one first step to take. A rule fires when
- * its trigger check is bad and not already explained by an earlier rule; it then
- * claims the symptoms it explains. Bad checks no rule explains are listed last.
+ * its trigger check FAILED (never on `error`: a check that could not decide is no
+ * evidence of a cause) and is not already explained by an earlier rule; it then
+ * claims the symptoms it explains (failed, warned or skipped checks; never errored
+ * ones). Failed checks no rule explains are listed next. Errored checks come last,
+ * one "could not check" entry per details.reason (rule `could-not-check:<reason>`),
+ * naming the checks and the likely local cause (budget, credentials, network).
  */
 import type { CheckResult, Diagnosis } from './types.js';
 
@@ -15,8 +19,8 @@ export interface Rule {
   id: string;
   /** The check whose failure is this cause. */
   trigger: string;
-  /** Which statuses of the trigger fire the rule (default fail and error... see below). */
-  statuses?: CheckResult['status'][];
+  /** Kept for compatibility: only `fail` ever fires a rule. */
+  statuses?: 'fail'[];
   /** Extra condition on the trigger's result. */
   when?: (r: CheckResult, all: ResultMap) => boolean;
   /** A trigger result that satisfies `when` (documents the rule; the tests use it). */
@@ -58,6 +62,38 @@ export const RULES: readonly Rule[] = [
     cause: (r) => `The Kubernetes API server cannot be used with this kubeconfig: ${r.message}`,
     firstStep: () => 'Check the kubeconfig and context (`kubectl --context <ctx> get ns`), then run the doctor again.',
     explains: ['*'],
+  },
+  // The provider waits at start for the hostname operator first, then the IP operator
+  // (provider run.go:737-745, operator/waiter/waiter.go): what it waits for is named
+  // before any IP-path rule can claim the hanging /status.
+  {
+    id: 'hostname-operator',
+    trigger: 'provider.hostname-operator',
+    cause: (r) => `The hostname operator is not serving: ${lowerFirst(r.message)}. The provider waits for it at start before anything else (it asks the IP operator only afterwards), so /status hangs and the provider pod restarts.`,
+    explains: ['provider.status-endpoint', 'provider.pod'],
+  },
+  {
+    id: 'provider-discovery-stuck',
+    trigger: 'provider.status-endpoint',
+    // only when the operator it failed to find is fine now; else that operator's rule comes first
+    when: (r, all) => {
+      const d = r.details as { reason?: string; providerDiscoveryFailed?: { service?: string } } | undefined;
+      if (d?.reason !== 'discovery-stuck') return false;
+      const deps = d.providerDiscoveryFailed?.service === 'operator-hostname' ? ['provider.hostname-operator'] : ['ip-operator.installed', 'ip-operator.health', 'ip-operator.barrier'];
+      return deps.every((id) => all.get(id)?.status !== 'fail');
+    },
+    example: { details: { reason: 'discovery-stuck', providerDiscoveryFailed: { service: 'operator-ip' } } },
+    cause: (r) => `The provider is stuck at start: ${lowerFirst(r.message)}.`,
+    firstStep: () => 'Restart the provider pod: `kubectl -n akash-services delete pod akash-provider-0` (fix any failing operator check first, or the new pod waits again).',
+    explains: ['provider.pod'],
+  },
+  {
+    id: 'provider-waiting-hostname',
+    trigger: 'provider.status-endpoint',
+    when: (r) => (r.details as { reason?: string } | undefined)?.reason === 'waiting-for-hostname-operator',
+    example: { details: { reason: 'waiting-for-hostname-operator' } },
+    cause: (r) => `The provider is waiting for the hostname operator, not the IP operator: ${lowerFirst(r.message)}.`,
+    explains: ['provider.pod'],
   },
   {
     id: 'metallb-missing',
@@ -180,7 +216,6 @@ export const RULES: readonly Rule[] = [
   {
     id: 'strict-arp',
     trigger: 'kube-proxy.strict-arp',
-    statuses: ['fail'],
     cause: (r) => `${r.message}.`,
     explains: [],
   },
@@ -193,7 +228,6 @@ export const RULES: readonly Rule[] = [
   {
     id: 'excluded-nodes',
     trigger: 'metallb.excluded-nodes',
-    statuses: ['fail'],
     cause: (r) => `No node may announce MetalLB IPs: ${lowerFirst(r.message)}`,
     explains: [],
   },
@@ -211,24 +245,74 @@ function lowerFirst(s: string): string {
 
 const BAD = new Set<CheckResult['status']>(['fail', 'error']);
 
+function reasonOf(r: CheckResult): string {
+  const reason = (r.details as { reason?: unknown } | undefined)?.reason;
+  return typeof reason === 'string' && reason ? reason : 'unknown';
+}
+
+/** What a "could not check" reason most likely means locally, and the first step. */
+const COULD_NOT_CHECK: Record<string, { why: string; firstStep: string }> = {
+  timeout: {
+    why: 'they did not finish within the per-check time budget: the API server, the service proxy or the network is slow, or the budget is too short for this cluster',
+    firstStep: 'Run the doctor again with a longer budget, e.g. `--timeout 60s`; if they still time out, check the API server\'s load and the network path to it.',
+  },
+  unauthorized: {
+    why: 'the API server rejected the credentials of this kubeconfig (401): the token or client certificate is invalid or expired',
+    firstStep: 'Refresh the kubeconfig credentials (`kubectl --context <ctx> get ns` must work), then run the doctor again.',
+  },
+  forbidden: {
+    why: 'these credentials may not make the reads they need (403); the cluster itself was not judged',
+    firstStep: 'Run the doctor with credentials that can read the cluster (e.g. a cluster-admin kubeconfig); cluster.permissions lists the missing rights and the grant commands.',
+  },
+  unreachable: {
+    why: 'a request did not reach the API server or the service proxy behind it (connection refused, reset or DNS failure): a proxy, VPN or firewall between this machine and the cluster, or an API server that went away during the run',
+    firstStep: 'Check the network path to the API server (`kubectl --context <ctx> get --raw /version`, HTTPS_PROXY/NO_PROXY), then run the doctor again.',
+  },
+  tls: {
+    why: 'the TLS handshake with the API server failed: the kubeconfig\'s certificate authority does not match the server (or a TLS-intercepting proxy is in the way)',
+    firstStep: 'Compare the kubeconfig\'s certificate-authority-data with the cluster\'s CA, or bypass the intercepting proxy, then run the doctor again.',
+  },
+  throttled: {
+    why: 'the API server kept answering 429 Too Many Requests even after retries',
+    firstStep: 'Run the doctor again when the API server is less loaded, or with `--only` to make fewer reads.',
+  },
+  server: {
+    why: 'the API server answered with server errors (5xx) even after retries',
+    firstStep: 'Check the API server\'s health (`kubectl get --raw /readyz?verbose`), then run the doctor again.',
+  },
+  internal: {
+    why: 'the doctor itself hit an unexpected error (a bug in akash-ip-doctor, not a finding about the cluster)',
+    firstStep: 'Run again with `--only <check>` to reproduce it, and report the message with the check id.',
+  },
+};
+
+function couldNotCheck(reason: string, checks: readonly CheckResult[]): Diagnosis {
+  const ids = checks.map((r) => r.id);
+  const known = COULD_NOT_CHECK[reason];
+  const why = known?.why ?? (checks.length === 1 ? `${checks[0]!.message}` : `see each check's message (${checks.map((r) => `${r.id}: ${r.message}`).join('; ')})`);
+  return {
+    rule: `could-not-check:${reason}`,
+    cause: `${ids.length} check(s) could not decide (${reason}), so nothing is known about what they look at: ${ids.join(', ')}. Likely local cause: ${why}.`,
+    firstStep: known?.firstStep ?? (checks.length === 1 ? firstCommand(checks[0]!) : undefined) ?? `See \`akash-ip-doctor explain ${ids[0]}\`.`,
+    explains: ids,
+  };
+}
+
 export function diagnose(results: readonly CheckResult[], rules: readonly Rule[] = RULES): Diagnosis[] {
   const all: ResultMap = new Map(results.map((r) => [r.id, r]));
   const explained = new Set<string>();
   const out: Diagnosis[] = [];
-  // a check that could not decide because of permissions is not a finding about the cluster
-  const forbidden = results.filter((r) => r.status === 'error' && (r.details as any)?.reason === 'forbidden');
   for (const rule of rules) {
     const r = all.get(rule.trigger);
     if (!r || explained.has(r.id)) continue;
-    const statuses = rule.statuses ?? ['fail', 'error'];
-    if (!statuses.includes(r.status)) continue;
-    if (r.status === 'error' && (r.details as any)?.reason === 'forbidden') continue;
+    // only a failure is evidence of a cause; `error` means the check could not decide
+    if (r.status !== 'fail') continue;
     if (rule.when && !rule.when(r, all)) continue;
     const symptoms = rule.explains.includes('*')
       ? results.filter((x) => x.id !== r.id && (BAD.has(x.status) || x.status === 'skip')).map((x) => x.id)
       : rule.explains.filter((id) => {
           const s = all.get(id)?.status;
-          return s !== undefined && s !== 'pass' && !explained.has(id);
+          return s !== undefined && s !== 'pass' && s !== 'error' && !explained.has(id);
         });
     for (const id of [r.id, ...symptoms]) explained.add(id);
     out.push({
@@ -239,20 +323,19 @@ export function diagnose(results: readonly CheckResult[], rules: readonly Rule[]
     });
     if (rule.explains.includes('*')) return out;
   }
-  if (forbidden.length > 0) {
-    forbidden.forEach((r) => explained.add(r.id));
-    out.push({
-      rule: 'permissions',
-      cause: `${forbidden.length} check(s) could not decide because these credentials may not read what they need (${forbidden.map((r) => r.id).join(', ')}).`,
-      firstStep: 'Run the doctor with credentials that can read the cluster (e.g. a cluster-admin kubeconfig); see cluster.permissions for the missing rights.',
-      explains: forbidden.map((r) => r.id),
-    });
-  }
-  // anything bad that no rule explains is its own cause
+  // a failure no rule explains is its own cause
   for (const r of results) {
-    if (!BAD.has(r.status) || explained.has(r.id)) continue;
+    if (r.status !== 'fail' || explained.has(r.id)) continue;
     explained.add(r.id);
     out.push({ rule: `check:${r.id}`, cause: `${r.id}: ${r.message}`, firstStep: firstCommand(r) ?? `See \`akash-ip-doctor explain ${r.id}\`.`, explains: [r.id] });
   }
+  // checks that could not decide: one entry per reason, never a cause about the cluster
+  const byReason = new Map<string, CheckResult[]>();
+  for (const r of results) {
+    if (r.status !== 'error' || explained.has(r.id)) continue;
+    const reason = reasonOf(r);
+    byReason.set(reason, [...(byReason.get(reason) ?? []), r]);
+  }
+  for (const [reason, checks] of byReason) out.push(couldNotCheck(reason, checks));
   return out;
 }

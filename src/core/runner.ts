@@ -48,7 +48,7 @@ export function selectChecks(registry: readonly Check[], only: string[] = [], sk
 }
 
 function budgetExceeded(ms: number): Finding {
-  return { status: 'error', message: `did not finish within its ${Math.round(ms / 100) / 10}s budget (raise --timeout if the cluster is slow)` };
+  return { status: 'error', message: `did not finish within its ${Math.round(ms / 100) / 10}s budget (raise --timeout if the cluster is slow)`, details: { reason: 'timeout' } };
 }
 
 /** A thrown error as an `error` finding: cluster errors keep their plain message. */
@@ -57,7 +57,7 @@ export function errorFinding(err: unknown): Finding {
     return { status: 'error', message: err.message, details: { reason: err.kind, ...(err.request ? { request: err.request } : {}) } };
   }
   const msg = err instanceof Error ? err.message : String(err);
-  return { status: 'error', message: `unexpected error: ${msg.split('\n')[0]}` };
+  return { status: 'error', message: `unexpected error: ${msg.split('\n')[0]}`, details: { reason: 'internal' } };
 }
 
 export interface RunHooks {
@@ -82,7 +82,7 @@ export async function runChecks(checks: readonly Check[], cluster: Snapshot, opt
     const blocking = upstream.find((u) => u.status === 'fail' || u.status === 'error' || u.status === 'skip');
     let finding: Finding;
     if (blocking) {
-      finding = { status: 'skip', message: `skipped: ${blocking.id} ${blocking.status === 'skip' ? 'was skipped' : blocking.status === 'fail' ? 'failed' : 'could not run'} (${blocking.message})`, details: { blockedBy: blocking.id } };
+      finding = { status: 'skip', message: `skipped: ${blocking.id} ${blocking.status === 'skip' ? 'was skipped' : blocking.status === 'fail' ? 'failed' : 'could not run'} (${blocking.message})`, details: { reason: 'blocked', blockedBy: blocking.id } };
     } else {
       hooks.onStart?.(check);
       const controller = new AbortController();
@@ -106,7 +106,7 @@ export async function runChecks(checks: readonly Check[], cluster: Snapshot, opt
       } finally {
         clearTimeout(timer);
       }
-      if (!finding || typeof finding.status !== 'string') finding = { status: 'error', message: 'the check returned no finding' };
+      if (!finding || typeof finding.status !== 'string') finding = { status: 'error', message: 'the check returned no finding', details: { reason: 'internal' } };
     }
     const result: CheckResult = { ...base, ...finding, durationMs: Date.now() - started };
     results.set(check.id, result);

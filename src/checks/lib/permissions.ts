@@ -66,11 +66,11 @@ export const PERMISSIONS: readonly Permission[] = [
     checks: ['provider.helm-values', 'provider.ip-operator-flag', 'provider.onchain-attribute', 'provider.status-endpoint', 'ip-operator.provider-address', 'ip-operator.barrier'],
     purpose: 'akash-provider-main and operator-ip ConfigMaps',
   },
-  { verb: 'list', resource: 'pods', group: '', namespace: AKASH_NS, checks: ['provider.pod', 'ip-operator.installed', 'ip-operator.provider-address', 'ip-operator.health', 'ip-operator.usage', 'ip-operator.barrier'], purpose: 'provider and IP operator pods' },
-  { verb: 'get', resource: 'deployments', group: 'apps', namespace: AKASH_NS, checks: ['provider.status-endpoint', 'ip-operator.installed', 'ip-operator.provider-address', 'ip-operator.health', 'ip-operator.usage', 'ip-operator.barrier'], purpose: 'the IP operator Deployment' },
-  { verb: 'get', resource: 'services', group: '', namespace: AKASH_NS, checks: ['ip-operator.health', 'ip-operator.usage'], purpose: 'the IP operator Service' },
-  { verb: 'get', resource: 'services', group: '', namespace: AKASH_NS, subresource: 'proxy', checks: ['ip-operator.health', 'ip-operator.usage'], purpose: 'the IP operator /health and /usage' },
-  { verb: 'get', resource: 'pods', group: '', namespace: AKASH_NS, subresource: 'log', checks: ['ip-operator.barrier'], purpose: 'IP operator logs (barrier lines)' },
+  { verb: 'list', resource: 'pods', group: '', namespace: AKASH_NS, checks: ['provider.pod', 'provider.hostname-operator', 'provider.status-endpoint', 'ip-operator.installed', 'ip-operator.provider-address', 'ip-operator.health', 'ip-operator.usage', 'ip-operator.barrier'], purpose: 'provider and IP operator pods' },
+  { verb: 'get', resource: 'deployments', group: 'apps', namespace: AKASH_NS, checks: ['provider.status-endpoint', 'provider.hostname-operator', 'ip-operator.installed', 'ip-operator.provider-address', 'ip-operator.health', 'ip-operator.usage', 'ip-operator.barrier'], purpose: 'the IP operator Deployment' },
+  { verb: 'get', resource: 'services', group: '', namespace: AKASH_NS, checks: ['ip-operator.health', 'ip-operator.usage', 'provider.hostname-operator'], purpose: 'the IP and hostname operator Services' },
+  { verb: 'get', resource: 'services', group: '', namespace: AKASH_NS, subresource: 'proxy', checks: ['ip-operator.health', 'ip-operator.usage', 'provider.hostname-operator'], purpose: 'the IP operator /health and /usage, the hostname operator /health' },
+  { verb: 'get', resource: 'pods', group: '', namespace: AKASH_NS, subresource: 'log', checks: ['ip-operator.barrier', 'provider.hostname-operator', 'provider.status-endpoint'], purpose: 'IP operator logs (barrier lines), provider log (start-up wait)' },
 ];
 
 /** "get services/proxy in akash-services", "list nodes", "list ipaddresspools.metallb.io in metallb-system" */

@@ -11,7 +11,7 @@ export const check: Check = {
   category: 'provider',
   dependsOn: ['cluster.api'],
   doc: {
-    what: 'Finds the Helm release `akash-provider` in akash-services the way `helm list` does (release Secrets labelled owner=helm), decodes its newest deployed revision and reports the chart, chart version, app version, revision and status. Values shown in the report are redacted (key, keysecret and anything that looks like a secret).',
+    what: 'Finds the Helm release `akash-provider` in akash-services the way `helm list` does (release Secrets labelled owner=helm), decodes its newest deployed revision and reports the chart, chart version, app version, revision and status. Values shown in the report are redacted (key, keysecret and anything that looks like a secret). Upstream: the chart is akash-network/helm-charts charts/akash-provider (release `akash-provider` renders StatefulSet akash-provider, charts/akash-provider/templates/statefulset.yaml); Helm keeps each revision in a Secret `sh.helm.release.v1.<release>.v<N>` labelled owner=helm.',
     why: 'The IP-lease guide supports only providers installed with the Helm chart: `ipoperator` and the `ip-lease` attribute are Helm values, and the next `helm upgrade` overwrites anything changed by hand. A failed or interrupted upgrade leaves the running provider out of step with its values.',
     fix: 'Install the provider with the chart (`helm install akash-provider akash/provider -n akash-services -f provider.yaml`). When an upgrade is stuck in pending-upgrade or failed, see `helm -n akash-services history akash-provider` and roll back to the last good revision with `helm -n akash-services rollback akash-provider <revision>` before upgrading again.',
   },
@@ -22,7 +22,7 @@ export const check: Check = {
     } catch (e) {
       if (!(e instanceof HelmDecodeError)) throw e;
       return error(e.message, {
-        details: { release: RELEASE_NAME, namespace: AKASH_NS },
+        details: { reason: 'decode-error', release: RELEASE_NAME, namespace: AKASH_NS },
         hint: `compare with what helm sees: helm -n ${AKASH_NS} history ${RELEASE_NAME}`,
       });
     }
@@ -32,14 +32,14 @@ export const check: Check = {
       if (!sts) {
         return fail(`the provider is not installed: no Helm release ${RELEASE_NAME} and no StatefulSet ${AKASH_NS}/${PROVIDER_STS}`, {
           hint: `install the provider with its Helm chart: helm repo add akash https://akash-network.github.io/helm-charts && helm install ${RELEASE_NAME} akash/provider -n ${AKASH_NS} -f provider.yaml`,
-          details: { namespace: AKASH_NS, release: RELEASE_NAME },
+          details: { reason: 'not-installed', namespace: AKASH_NS, release: RELEASE_NAME },
         });
       }
       // Decision: a provider running without Helm works, but the guide does not support it and
       // the Helm-value checks cannot verify anything: warn, not fail.
       return warn(`no Helm release ${RELEASE_NAME} in ${AKASH_NS}: StatefulSet ${AKASH_NS}/${PROVIDER_STS} was installed another way, which the IP-lease guide does not support; Helm values cannot be checked`, {
         hint: `set AKASH_IP_OPERATOR=true and the ip-lease attribute in the provider's own configuration, or reinstall with the chart: helm install ${RELEASE_NAME} akash/provider -n ${AKASH_NS} -f provider.yaml (\`helm -n ${AKASH_NS} list -a\` shows the releases helm knows)`,
-        details: { namespace: AKASH_NS, release: RELEASE_NAME, statefulSet: PROVIDER_STS, helm: false },
+        details: { reason: 'no-helm-release', namespace: AKASH_NS, release: RELEASE_NAME, statefulSet: PROVIDER_STS, helm: false },
       });
     }
 
@@ -61,7 +61,7 @@ export const check: Check = {
 
     if (rel.status !== 'deployed') {
       return fail(`Helm release ${AKASH_NS}/${RELEASE_NAME} has no deployed revision: the newest, revision ${latest.revision}, is ${latest.status || 'without status'} (${chartText})`, {
-        details,
+        details: { reason: 'no-deployed-revision', ...details },
         hint: `inspect the history and roll back to the last good revision: helm -n ${AKASH_NS} history ${RELEASE_NAME} && helm -n ${AKASH_NS} rollback ${RELEASE_NAME} <revision>`,
         remedy: { summary: 'roll the provider release back to its last good revision', commands: [`helm -n ${AKASH_NS} history ${RELEASE_NAME}`, `helm -n ${AKASH_NS} rollback ${RELEASE_NAME} <revision>`] },
       });
@@ -71,12 +71,12 @@ export const check: Check = {
       return warn(
         `Helm release ${AKASH_NS}/${RELEASE_NAME} revision ${rel.revision} is deployed (${chartText}) but the newer revision ${latest.revision} is ${latest.status}: ${pending ? 'an interrupted helm operation blocks the next upgrade ("another operation is in progress")' : 'the last upgrade did not apply'}`,
         {
-          details,
+          details: { reason: 'newer-revision-not-deployed', ...details },
           hint: `roll back to the deployed revision, then upgrade again: helm -n ${AKASH_NS} rollback ${RELEASE_NAME} ${rel.revision}`,
           remedy: { summary: `roll back to deployed revision ${rel.revision}`, commands: [`helm -n ${AKASH_NS} rollback ${RELEASE_NAME} ${rel.revision}`] },
         },
       );
     }
-    return pass(`Helm release ${AKASH_NS}/${RELEASE_NAME}: ${chartText}, revision ${rel.revision} deployed`, { details });
+    return pass(`Helm release ${AKASH_NS}/${RELEASE_NAME}: ${chartText}, revision ${rel.revision} deployed`, { details: { reason: 'deployed', ...details } });
   },
 };

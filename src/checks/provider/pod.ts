@@ -4,7 +4,7 @@ import { fail, pass, warn } from '../../core/types.js';
 import { AKASH_NS, PROVIDER_CONTAINER, PROVIDER_STS, selectorString } from '../lib/akash.js';
 
 const HOUR_MS = 60 * 60 * 1000;
-const LIVENESS_NOTE = 'a stuck IP operator makes it restart because its liveness probe curls /status';
+const LIVENESS_NOTE = 'an operator the provider waits for at start (hostname operator, IP operator) makes it restart because its liveness probe curls /status';
 
 function toDate(v: unknown): Date | null {
   if (!v) return null;
@@ -19,8 +19,8 @@ export const check: Check = {
   dependsOn: ['cluster.api'],
   doc: {
     what: 'Finds the pod of StatefulSet akash-services/akash-provider (akash-provider-0) and checks that it is Running and Ready, and whether its provider container restarted within the last hour.',
-    why: "The provider waits for the IP operator's /health before it starts bidding and serving /status, and its liveness probe curls /status: a stuck IP operator therefore shows up as a provider pod that restarts again and again, or never becomes ready.",
-    fix: 'See why it restarts: `kubectl -n akash-services describe pod akash-provider-0` and `kubectl -n akash-services logs akash-provider-0 -c provider --previous`. When the IP operator is stuck (ip-operator.health fails), restart it first (`kubectl -n akash-services delete pod -l app.kubernetes.io/name=ip`), then the provider (`kubectl -n akash-services rollout restart statefulset akash-provider`).',
+    why: "At start the provider waits for its operators' /health before it bids and serves /status: the hostname operator always, the IP operator when IP leases are on (akash-network/provider cmd/provider-services/cmd/run.go:737-745, operator/waiter/waiter.go). Its liveness probe runs /scripts/liveness_checks.sh, which curls /status (akash-network/helm-charts charts/akash-provider/templates/statefulset.yaml: initialDelaySeconds 240, periodSeconds 30, failureThreshold 1): an operator it waits for therefore shows up as a provider pod that restarts again and again, or never becomes ready.",
+    fix: 'See why it restarts: `kubectl -n akash-services describe pod akash-provider-0` and `kubectl -n akash-services logs akash-provider-0 -c provider --previous` (look for `not yet ready … waitable=<*hostname.client …>` or `<*ip.client …>`). Fix the operator it waits for first (provider.hostname-operator, ip-operator.health), then restart the provider (`kubectl -n akash-services delete pod akash-provider-0`).',
   },
   async run(ctx) {
     const sts = await ctx.cluster.getStatefulSet(AKASH_NS, PROVIDER_STS);
@@ -39,7 +39,7 @@ export const check: Check = {
           ? `StatefulSet ${AKASH_NS}/${PROVIDER_STS} is scaled to 0 replicas: no provider is running`
           : `StatefulSet ${AKASH_NS}/${PROVIDER_STS} has no pod (selector ${selector || 'empty'}): the pod cannot be created`,
         {
-          details: { statefulSet: PROVIDER_STS, selector, replicas: desired },
+          details: { reason: desired === 0 ? 'scaled-to-zero' : 'no-pod', statefulSet: PROVIDER_STS, selector, replicas: desired },
           hint:
             desired === 0
               ? `scale it back up: kubectl -n ${AKASH_NS} scale statefulset ${PROVIDER_STS} --replicas=1`
@@ -78,35 +78,35 @@ export const check: Check = {
     const last = lastFinished ? `; last at ${lastFinished.toISOString()}${lastReason ? ` (${lastReason}${lastExit !== undefined ? `, exit ${lastExit}` : ''})` : ''}` : '';
 
     if (pod.metadata?.deletionTimestamp) {
-      return fail(`provider pod ${AKASH_NS}/${name} is terminating`, { details, hint: `if it hangs in Terminating, see ${describe}` });
+      return fail(`provider pod ${AKASH_NS}/${name} is terminating`, { details: { reason: 'terminating', ...details }, hint: `if it hangs in Terminating, see ${describe}` });
     }
     if (waiting === 'CrashLoopBackOff') {
       return fail(`provider pod ${AKASH_NS}/${name} is crash-looping (CrashLoopBackOff): restarted ${restarts} times${last}; ${LIVENESS_NOTE}`, {
-        details,
+        details: { reason: 'crash-loop', ...details },
         hint: `read why it exits: ${previous}; if ip-operator.health fails, restart the IP operator first`,
       });
     }
     if (phase === 'Pending' || waiting) {
       return fail(`provider pod ${AKASH_NS}/${name} is not running: phase ${phase}${waiting ? `, container waiting (${waiting})` : ''}`, {
-        details,
+        details: { reason: 'not-running', ...details },
         hint: `see the events: ${describe}`,
       });
     }
     if (phase !== 'Running') {
-      return fail(`provider pod ${AKASH_NS}/${name} is in phase ${phase}, not Running`, { details, hint: `see ${describe}` });
+      return fail(`provider pod ${AKASH_NS}/${name} is in phase ${phase}, not Running`, { details: { reason: 'not-running', ...details }, hint: `see ${describe}` });
     }
     if (!ready) {
-      return fail(`provider pod ${AKASH_NS}/${name} is running but not ready${restarts > 0 ? ` (restarted ${restarts} times${last})` : ''}: it is still starting, or waiting for the IP operator's /health`, {
-        details,
+      return fail(`provider pod ${AKASH_NS}/${name} is running but not ready${restarts > 0 ? ` (restarted ${restarts} times${last})` : ''}: it is still starting, or waiting for its operators' /health`, {
+        details: { reason: 'not-ready', ...details },
         hint: `see ${describe}; if ip-operator.health fails, restart the IP operator first`,
       });
     }
     if (restarts > 0 && lastFinished && Date.now() - lastFinished.getTime() < HOUR_MS) {
       return warn(`provider pod ${AKASH_NS}/${name} restarted ${restarts} times${last}, within the last hour; ${LIVENESS_NOTE}`, {
-        details,
-        hint: `read why it stopped: ${previous}; check ip-operator.health`,
+        details: { reason: 'recent-restarts', ...details },
+        hint: `read why it stopped: ${previous}; check provider.hostname-operator and ip-operator.health`,
       });
     }
-    return pass(`provider pod ${AKASH_NS}/${name} is running and ready${restarts > 0 ? ` (${restarts} restarts, none in the last hour)` : ', no restarts'}`, { details });
+    return pass(`provider pod ${AKASH_NS}/${name} is running and ready${restarts > 0 ? ` (${restarts} restarts, none in the last hour)` : ', no restarts'}`, { details: { reason: 'running', ...details } });
   },
 };

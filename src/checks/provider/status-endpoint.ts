@@ -1,6 +1,67 @@
 import { error, fail, pass, skip, type Check } from '../../core/types.js';
 import type { HttpProbeResult } from '../../cluster/snapshot.js';
+import type { CheckContext, Finding } from '../../core/types.js';
 import { AKASH_NS, findIpOperators, PROVIDER_STS, providerEnv, RESTART_PROVIDER, restartOperatorCommand } from '../lib/akash.js';
+import { providerWaitState, RESTART_PROVIDER_POD, WAITABLE_OPERATOR, type ProviderWaitState } from '../lib/provider-log.js';
+
+/**
+ * A hanging /status, explained by what the provider's log says about its start-up
+ * wait (lib/provider-log.ts): which operator it is waiting for, or a one-shot
+ * service discovery that failed and is never retried.
+ */
+async function timeoutFinding(ctx: CheckContext, url: string, probeMs: number, details: Record<string, unknown>): Promise<Finding> {
+  details.timeoutMs = probeMs;
+  const head = `GET ${url} did not answer within ${(probeMs / 1000).toFixed(1)}s`;
+  let st: ProviderWaitState | null = null;
+  try {
+    st = await providerWaitState(ctx.cluster, ctx.signal);
+  } catch {
+    st = null;
+  }
+  if (st) Object.assign(details, { providerLogLines: st.lines, providerWaitingFor: st.waitingFor, providerWaitersReady: st.allReady, providerLastWaitError: st.lastError });
+  if (st?.discoveryFailed) {
+    const d = st.discoveryFailed;
+    const op = d.service === 'operator-hostname' ? WAITABLE_OPERATOR.hostname : WAITABLE_OPERATOR.ip;
+    details.reason = 'discovery-stuck';
+    details.providerDiscoveryFailed = d;
+    return fail(`${head}: the provider's one-shot service discovery of ${op.name} Service ${AKASH_NS}/${d.service} failed at start ("dns discovery failed": ${d.error}) and is never retried, so it stays blocked before serving /status; only restarting the provider pod heals it`, {
+      details,
+      hint: `restart the provider pod (its StatefulSet recreates it and it looks the Service up again): ${RESTART_PROVIDER_POD}; if the ${op.name} checks fail too, fix those first`,
+      remedy: { summary: 'restart the provider pod so it discovers its operators again', commands: [RESTART_PROVIDER_POD], fixId: 'provider.restart-pod', params: { namespace: AKASH_NS, pod: `${PROVIDER_STS}-0` } },
+    });
+  }
+  if (st?.waitingFor === 'hostname') {
+    const op = WAITABLE_OPERATOR.hostname;
+    details.reason = 'waiting-for-hostname-operator';
+    return fail(`${head}: the provider is still waiting for the ${op.name} at start (its log: not yet ready … ${st.lastError ?? ''}); it checks the IP operator only after that`, {
+      details,
+      hint: `look at provider.hostname-operator; restart the hostname operator pod: ${op.restart}`,
+      remedy: { summary: 'restart the hostname operator pod', commands: [op.restart] },
+    });
+  }
+  if (st?.waitingFor === 'ip') {
+    const ops = await findIpOperators(ctx.cluster).catch(() => []);
+    const restart = ops.length ? ops.map((o) => restartOperatorCommand(o)) : [WAITABLE_OPERATOR.ip.restart];
+    details.reason = 'waiting-for-ip-operator';
+    return fail(`${head}: the provider is still waiting for the IP operator at start (its log: not yet ready … ${st.lastError ?? ''})`, {
+      details,
+      hint: `look at the IP operator (ip-operator.health, ip-operator.barrier); restart its pod: ${restart.join(' && ')}; if /status still hangs, restart the provider: ${RESTART_PROVIDER}`,
+      remedy: { summary: 'restart the IP operator pod, then the provider if /status still hangs', commands: [...restart, RESTART_PROVIDER] },
+    });
+  }
+  if (st?.allReady) {
+    details.reason = 'hang-after-start';
+    return fail(`${head}, although the provider's log says "all waitables ready": it is not waiting for an operator, so the hang is elsewhere (the provider itself, or what routes port 8443 to it)`, {
+      details,
+      hint: `read the provider log: kubectl -n ${AKASH_NS} logs ${PROVIDER_STS}-0 -c provider --tail=200; check what serves the port: curl -kv ${url}`,
+    });
+  }
+  details.reason = 'hang';
+  return fail(`${head}: the provider blocks /status while it waits at start for its operators (always the hostname operator, then the IP operator when enabled); its log ${st ? 'has no waiter lines to say which' : 'could not be read'}`, {
+    details,
+    hint: `read the provider log for "not yet ready": kubectl -n ${AKASH_NS} logs ${PROVIDER_STS}-0 -c provider | grep -E 'not yet ready|all waitables ready|dns discovery failed'; see provider.hostname-operator and ip-operator.health`,
+  });
+}
 
 
 /**
@@ -71,9 +132,9 @@ export const check: Check = {
   category: 'provider',
   dependsOn: ['cluster.api'],
   doc: {
-    what: 'Sends GET to the provider\'s public status endpoint, https://<AKASH_CLUSTER_PUBLIC_HOSTNAME>:8443/status (or the URL given with --provider-url), accepting its self-signed certificate for this probe only, and expects HTTP 200 with JSON within the time budget.',
-    why: 'Tenants and Akash Console read this endpoint. When the IP operator is not healthy the provider blocks instead of failing: /status hangs, its liveness probe fails and the provider pod restarts again and again.',
-    fix: 'A hang points at the IP operator: see ip-operator.barrier and restart the operator pod (`kubectl -n akash-services delete pod -l app.kubernetes.io/name=ip`, or `-l app=akash-ip-operator` for the old chart); if /status still hangs, restart the provider too (`kubectl -n akash-services rollout restart statefulset akash-provider`). A refused connection or DNS failure points at the provider pod, its Service/ingress or the DNS record of the provider host name. Test by hand with `curl -ks https://provider.<your-domain>:8443/status`.',
+    what: "Sends GET to the provider's public status endpoint, https://<AKASH_CLUSTER_PUBLIC_HOSTNAME>:8443/status (or the URL given with --provider-url), accepting its self-signed certificate for this probe only, and expects HTTP 200 with JSON within the time budget (akash-network/provider gateway/rest/router.go:435). When it hangs, reads the provider's log for its start-up wait (operator/waiter/waiter.go:63-78: `not yet ready … waitable=<*hostname.client …>` / `<*ip.client …>`, `all waitables ready`) and its service discovery (cluster/util/service_discovery_agent.go:231: `dns discovery failed … service-name=operator-ip`) to name what it waits for.",
+    why: 'Tenants and Akash Console read this endpoint. At start the provider waits for its operators before serving it: the hostname operator always, then the IP operator when IP leases are on (cmd/provider-services/cmd/run.go:737-745), one at a time, retrying every 2 s. /status hangs while it waits, its liveness probe (/scripts/liveness_checks.sh curls /status) fails and the pod restarts. A discovery of an operator Service that failed once is never retried: then only a restart of the provider pod heals it.',
+    fix: 'Follow what the finding names. Waiting for the hostname operator: see provider.hostname-operator and restart its pod (`kubectl -n akash-services delete pod -l app.kubernetes.io/name=hostname`). Waiting for the IP operator: see ip-operator.barrier and restart its pod (`kubectl -n akash-services delete pod -l app.kubernetes.io/name=ip`). Discovery failed once (`dns discovery failed`): restart the provider pod (`kubectl -n akash-services delete pod akash-provider-0`). A refused connection or DNS failure points at the provider pod, its Service/ingress or the DNS record of the provider host name. Test by hand with `curl -ks https://provider.<your-domain>:8443/status`.',
   },
   async run(ctx) {
     const started = Date.now();
@@ -82,7 +143,7 @@ export const check: Check = {
       const env = await providerEnv(ctx.cluster);
       if (!env) {
         return skip(`no provider URL: StatefulSet ${AKASH_NS}/${PROVIDER_STS} was not found to read AKASH_CLUSTER_PUBLIC_HOSTNAME from; pass --provider-url https://provider.<your-domain>:8443`, {
-          details: { providerUrl: null },
+          details: { reason: 'no-statefulset', providerUrl: null },
         });
       }
       hostname = env.vars.get('AKASH_CLUSTER_PUBLIC_HOSTNAME')?.value;
@@ -90,30 +151,22 @@ export const check: Check = {
     const target = statusUrl(ctx.options.providerUrl, hostname);
     if (!target) {
       return skip(`no provider URL: AKASH_CLUSTER_PUBLIC_HOSTNAME is not set on StatefulSet ${AKASH_NS}/${PROVIDER_STS}; pass --provider-url https://provider.<your-domain>:8443`, {
-        details: { providerUrl: null },
+        details: { reason: 'no-public-hostname', providerUrl: null },
       });
     }
-    if ('problem' in target) return error(`${target.problem}; pass --provider-url https://provider.<your-domain>:8443`, { details: { providerUrl: null } });
+    if ('problem' in target) return error(`${target.problem}; pass --provider-url https://provider.<your-domain>:8443`, { details: { reason: 'bad-url', providerUrl: null } });
 
     const { url, from } = target;
     const host = new URL(url).host;
     const spent = Date.now() - started;
     const probeMs = Math.max(500, Math.min(ctx.options.timeoutMs - spent - 1000, Math.floor((ctx.options.timeoutMs - spent) * 0.9)));
     const res: HttpProbeResult = await ctx.cluster.httpProbe(url, { timeoutMs: probeMs, insecure: true, signal: ctx.signal });
-    const details: Record<string, unknown> = { url, urlFrom: from === 'option' ? '--provider-url' : 'AKASH_CLUSTER_PUBLIC_HOSTNAME', outcome: res.outcome, elapsedMs: res.elapsedMs };
+    const details: Record<string, unknown> = { reason: res.outcome, url, urlFrom: from === 'option' ? '--provider-url' : 'AKASH_CLUSTER_PUBLIC_HOSTNAME', outcome: res.outcome, elapsedMs: res.elapsedMs };
     if (res.errorCode) details.errorCode = res.errorCode;
 
     switch (res.outcome) {
-      case 'timeout': {
-        const ops = await findIpOperators(ctx.cluster).catch(() => []);
-        const restart = ops.length ? ops.map((o) => restartOperatorCommand(o)) : ['kubectl -n akash-services delete pod -l app.kubernetes.io/name=ip'];
-        details.timeoutMs = probeMs;
-        return fail(`GET ${url} did not answer within ${(probeMs / 1000).toFixed(1)}s: the provider blocks /status when its IP operator is not healthy`, {
-          details,
-          hint: `Look at the IP operator (ip-operator.barrier); restart its pod: ${restart.join(' && ')}; if /status still hangs, restart the provider: ${RESTART_PROVIDER}`,
-          remedy: { summary: 'restart the IP operator pod, then the provider if /status still hangs', commands: [...restart, RESTART_PROVIDER] },
-        });
-      }
+      case 'timeout':
+        return timeoutFinding(ctx, url, probeMs, details);
       case 'refused':
         return fail(`connection to ${host} refused: nothing listens on that port (provider pod down, its Service/ingress missing, or a wrong host or port)`, {
           details,
@@ -141,6 +194,7 @@ export const check: Check = {
     details.contentType = res.contentType ?? '';
     const parsed = parseJson(res.body);
     if (res.status !== 200) {
+      details.reason = 'http-error';
       details.bodySnippet = snippet(res.body);
       return fail(`GET ${url} answered HTTP ${res.status}${parsed.ok ? '' : ' (not JSON)'}, not 200: the provider reports an error`, {
         details,
@@ -148,6 +202,7 @@ export const check: Check = {
       });
     }
     if (!parsed.ok) {
+      details.reason = 'not-json';
       details.bodySnippet = snippet(res.body);
       return fail(`GET ${url} answered 200 but the body is not JSON (content-type ${res.contentType || 'none'}): something other than the Akash provider answers there`, {
         details,
@@ -155,6 +210,7 @@ export const check: Check = {
       });
     }
     Object.assign(details, statusSummary(parsed.value));
+    details.reason = 'ok';
     return pass(`GET ${url} answered 200 with JSON in ${res.elapsedMs} ms`, { details });
   },
 };
