@@ -394,11 +394,14 @@ describe('provider.status-endpoint: what a hanging /status waits for', () => {
       // run the remedy with real kubectl; the StatefulSet recreates the pod, which discovers again
       const del = await kubectl(sim.kubeconfigPath, ['-n', 'akash-services', 'delete', 'pod', 'akash-provider-0']);
       assert.equal(del.code, 0, del.stderr);
-      let after = await runDoctor(opts);
-      for (let i = 0; i < 20 && result(after.report, 'provider.pod').status !== 'pass'; i++) {
+      // wait (bounded) until the StatefulSet has recreated the pod, then diagnose once: a run that
+      // overlapped the recreation could probe /status of the old pod while reading the new one
+      let pod = await runDoctor({ ...opts, only: ['provider.pod'] });
+      for (let i = 0; i < 50 && result(pod.report, 'provider.pod').status !== 'pass'; i++) {
         await new Promise((r) => setTimeout(r, 100));
-        after = await runDoctor(opts);
+        pod = await runDoctor({ ...opts, only: ['provider.pod'] });
       }
+      const after = await runDoctor(opts);
       expectCheck(after.report, 'provider.status-endpoint', 'pass');
       assert.deepEqual(after.report.diagnosis ?? [], []);
     });

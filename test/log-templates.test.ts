@@ -9,28 +9,6 @@ import { listScenarios, loadScenario } from '../src/sim/index.js';
 import type { LogSource } from '../src/sim/index.js';
 import { LOG_TEMPLATES, matchLogLine, parseFields, parseLogLine, field } from '../src/checks/lib/log-templates.js';
 
-/**
- * TEMPORARY, emptied by the lead at merge: scenario lines owned by other branches
- * (IP-operator logs: branch operator; MetalLB logs: branch metallb) that are not real
- * upstream lines today. Each entry is the exact line text.
- */
-const OTHER_BRANCHES_ALLOWLIST = new Set<string>([
-  // branch operator (IP operator logs): invented messages, see upstream-facts "What the scenarios got wrong" #3
-  'I[2026-11-20|08:06:01.102] starting with provider address                 operator=ip address=akash1xmz9es9ay9ln9x2m3q8dlu0alxf0ltce7ykjfx',
-  'I[2026-11-20|08:06:02.007] found metallb service                           operator=ip srv=_monitoring._tcp.controller.metallb-system.svc.cluster.local',
-  'I[2026-11-20|08:10:02.512] ip usage                                        operator=ip available=15 in-use=1',
-  'E[2026-11-20|08:06:02.007] service discovery failed                         operator=ip error="lookup _monitoring._tcp.controller.metallb-system.svc.cluster.local: no such host"',
-  'E[2026-11-20|08:06:02.007] service discovery failed                         operator=ip error="lookup _monitoring._tcp.controller.metallb-system.svc.cluster.local on 10.233.0.3:53: server misbehaving"',
-  'E[2026-11-20|08:06:02.007] could not read metallb metrics                   operator=ip error="Get http://controller.metallb-system.svc.cluster.local:7473/metrics: connection refused"',
-  'E[2026-11-20|08:06:02.007] could not read metallb metrics                   operator=ip error="no endpoints available for service controller:monitoring"',
-  'I[2026-11-20|09:00:01.102] starting with provider address                 operator=ip address=akash1xmz9es9ay9ln9x2m3q8dlu0alxf0ltce7ykjfx',
-  'I[2026-11-20|09:00:02.007] found metallb service                           operator=ip srv=_monitoring._tcp.controller.metallb-system.svc.cluster.local',
-  'I[2026-11-20|08:07:00.512] found metallb service                           operator=ip srv=_monitoring._tcp.controller.metallb-system.svc.cluster.local',
-  'I[2026-11-20|09:09:59.102] starting with provider address                 operator=ip address=akash1xmz9es9ay9ln9x2m3q8dlu0alxf0ltce7ykjfx',
-  'E[2026-11-20|09:10:00.002] providerleasedips.akash.network is forbidden: User "system:serviceaccount:akash-services:operator-ip" cannot list resource "providerleasedips" operator=ip',
-  // branch metallb: upstream logs "MetalLB controller starting version … (commit …, branch …)" with version/commit/branch keys
-  '{"caller":"main.go:159","level":"info","msg":"MetalLB controller starting (commit v0.14.8)","ts":"2026-11-20T08:00:01Z"}',
-]);
 
 function linesOf(src: LogSource): string[] {
   if (Array.isArray(src)) return src.map((l) => (typeof l === 'string' ? l : l.text));
@@ -93,7 +71,6 @@ describe('log templates', () => {
       ];
       for (const [key, src] of sources) {
         for (const line of linesOf(src)) {
-          if (OTHER_BRANCHES_ALLOWLIST.has(line)) continue;
           if (!matchLogLine(line)) bad.push(`${name}: ${key}: ${line}`);
         }
       }

@@ -59,7 +59,10 @@ export const RULES: readonly Rule[] = [
   {
     id: 'api-unreachable',
     trigger: 'cluster.api',
-    cause: (r) => `The Kubernetes API server cannot be used with this kubeconfig: ${r.message}`,
+    cause: (r) =>
+      reasonOf(r) === 'not-kubernetes'
+        ? `The kubeconfig's server is not a Kubernetes API server: ${lowerFirst(r.message.replace(/^this endpoint is not a Kubernetes API server:\s*/, ''))}`
+        : `The Kubernetes API server cannot be used with this kubeconfig: ${r.message}`,
     firstStep: () => 'Check the kubeconfig and context (`kubectl --context <ctx> get ns`), then run the doctor again.',
     explains: ['*'],
   },
@@ -129,6 +132,16 @@ export const RULES: readonly Rule[] = [
     explains: ['metallb.metrics', 'metallb.pool-capacity', 'metallb.advertisement', 'metallb.pending-services', 'ip-operator.usage'],
   },
   {
+    id: 'pool-not-assignable',
+    trigger: 'metallb.default-pool',
+    // MetalLB skips a pool it may not auto-assign for Services that do not name it
+    // (metallb v0.14.9 internal/allocator/allocator.go:337-370): every lease stays pending
+    when: (r) => ['auto-assign-disabled', 'service-allocation-excludes-leases'].includes(reasonOf(r)),
+    example: { details: { reason: 'auto-assign-disabled' } },
+    cause: (r) => `MetalLB will not give lease Services an address from pool "default": ${lowerFirst(r.message)}. Every lease Service stays <pending>.`,
+    explains: ['metallb.pending-services', 'metallb.pool-capacity'],
+  },
+  {
     id: 'pod-security',
     trigger: 'metallb.pod-security',
     cause: () => 'Pod Security admission blocks MetalLB\'s speaker (it needs hostNetwork and NET_RAW), so assigned IPs are never announced.',
@@ -157,6 +170,16 @@ export const RULES: readonly Rule[] = [
     trigger: 'metallb.pool-capacity',
     cause: (r) => `The address pool "default" is exhausted: ${lowerFirst(r.message)}. New IP leases stay <pending>.`,
     explains: ['metallb.pending-services', 'ip-operator.usage'],
+  },
+  {
+    // an operator without a provider address refuses to start (provider operator/ip/cmd.go:38):
+    // the crash loop ip-operator.installed reports is this, so it is named first
+    id: 'operator-no-address',
+    trigger: 'ip-operator.provider-address',
+    when: (r, all) => ['address-ignored-name', 'address-missing'].includes(reasonOf(r)) && all.get('ip-operator.installed')?.status === 'fail',
+    example: { details: { reason: 'address-missing' } },
+    cause: (r) => `The IP operator has no provider address, so it cannot start: ${lowerFirst(r.message)}`,
+    explains: ['ip-operator.installed', 'ip-operator.health', 'ip-operator.barrier', 'ip-operator.usage', 'provider.status-endpoint', 'provider.pod'],
   },
   {
     id: 'operator-missing',

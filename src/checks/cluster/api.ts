@@ -105,7 +105,7 @@ export const check: Check = {
       const v = await ctx.cluster.version();
       const version = v.gitVersion;
       return pass(`API server at ${server} answers, Kubernetes ${version}`, {
-        details: { version, server, context, ...(v.platform ? { platform: v.platform } : {}) },
+        details: { reason: 'api-ok', version, server, context, ...(v.platform ? { platform: v.platform } : {}) },
       });
     } catch (err) {
       if (err instanceof ClusterError) return apiFailure(err, server, context);

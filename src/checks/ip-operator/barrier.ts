@@ -1,6 +1,6 @@
 import type * as k8s from '@kubernetes/client-node';
 import { ClusterError } from '../../cluster/errors.js';
-import { error, fail, pass, warn, type Check } from '../../core/types.js';
+import { error, skip, fail, pass, warn, type Check } from '../../core/types.js';
 import { AKASH_NS, ipOperatorPods, RESTART_PROVIDER, restartOperatorCommand, type IpOperatorLayout } from '../lib/akash.js';
 import { installOperatorAdvice, layoutWords, operatorTarget, type LayoutState } from '../lib/ip-operator.js';
 import { barrierScanner, DNS_FAILED_TEXT, LOCKED_TEXT, OBSERVATION_STOPPED_TEXT, UNLOCKED_TEXT, type BarrierScan } from '../lib/barrier-scan.js';
@@ -193,6 +193,14 @@ export const check: Check = {
     const denied = unread.find((s) => s.error instanceof ClusterError && s.error.kind === 'forbidden');
     if (read.length === 0 && denied) throw denied.error;
     const which = layouts.map(short).join(' and ');
+    if (read.length === 0 && health.result !== 'ok' && scans.length > 0 && scans.every((s) => s.previousLog)) {
+      // every pod is crash-looping and not even the container that just died left a log: no
+      // barrier exists to judge; ip-operator.installed reports the crash loop itself
+      return skip(`IP operator pod ${scans.map((s) => `${AKASH_NS}/${s.pod}`).join(', ')} is crash-looping and left no readable log, so it has no barrier to judge (see ip-operator.installed)`, {
+        details: { ...details, reason: 'not-running' },
+        hint: `kubectl -n ${AKASH_NS} describe pod -l ${scans[0]!.layout.selector}`,
+      });
+    }
     if (read.length === 0 && health.result !== 'ok') {
       const e = scans[0]?.error;
       if (e instanceof ClusterError && e.kind === 'forbidden') throw e;
