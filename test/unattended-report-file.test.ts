@@ -112,7 +112,7 @@ describe('--report-file under a concurrent reader', () => {
     const sub = path.join(dir, 'is-a-dir');
     await writeFileAtomic(path.join(dir, 'x.json'), '{}');
     await import('node:fs/promises').then((fs) => fs.mkdir(sub));
-    await assert.rejects(writeFileAtomic(sub, '{}'), (e: Error) => e.name === 'ReportFileError' && /cannot write .*is-a-dir/.test(e.message));
+    await assert.rejects(writeFileAtomic(sub, '{}'), (e: Error) => e.name === 'ConfigError' && /cannot write .*is-a-dir/.test(e.message));
     assert.deepEqual((await readdir(dir)).filter((f) => f.endsWith('.tmp')), []);
   });
 });

@@ -26,14 +26,14 @@ export interface Permission {
 export const PERMISSIONS: readonly Permission[] = [
   // cluster-scoped
   { verb: 'list', resource: 'nodes', group: '', checks: ['metallb.excluded-nodes'], purpose: 'node labels that stop MetalLB announcing' },
-  { verb: 'get', resource: 'namespaces', group: '', checks: ['metallb.namespace', 'metallb.pod-security'], purpose: 'metallb-system and its Pod Security labels' },
+  { verb: 'get', resource: 'namespaces', group: '', checks: ['metallb.namespace', 'metallb.pod-security', 'metallb.default-pool'], purpose: 'metallb-system and its Pod Security labels; lease namespaces a pool\'s serviceAllocation selects' },
   { verb: 'get', resource: 'customresourcedefinitions', group: 'apiextensions.k8s.io', checks: ['ip-operator.crd'], purpose: 'the ProviderLeasedIP CRD' },
   { verb: 'list', resource: 'services', group: '', checks: ['metallb.pool-capacity', 'metallb.pending-services'], purpose: 'lease LoadBalancer Services in every namespace' },
   { verb: 'list', resource: 'events', group: '', checks: ['metallb.pending-services'], purpose: 'AllocationFailed events of lease Services' },
 
   // metallb-system
-  { verb: 'get', resource: 'deployments', group: 'apps', namespace: METALLB_NS, checks: ['metallb.installed', 'metallb.version', 'metallb.controller-service', 'metallb.metrics', 'metallb.excluded-nodes', 'metallb.legacy-config'], purpose: 'the MetalLB controller' },
-  { verb: 'get', resource: 'daemonsets', group: 'apps', namespace: METALLB_NS, checks: ['metallb.speaker', 'metallb.pod-security'], purpose: 'the MetalLB speaker' },
+  { verb: 'list', resource: 'deployments', group: 'apps', namespace: METALLB_NS, checks: ['metallb.installed', 'metallb.version', 'metallb.controller-service', 'metallb.metrics', 'metallb.excluded-nodes', 'metallb.legacy-config'], purpose: 'the MetalLB controller, found by its labels' },
+  { verb: 'list', resource: 'daemonsets', group: 'apps', namespace: METALLB_NS, checks: ['metallb.speaker', 'metallb.pod-security'], purpose: 'the MetalLB speaker, found by its labels' },
   { verb: 'list', resource: 'pods', group: '', namespace: METALLB_NS, checks: ['metallb.installed', 'metallb.controller-service'], purpose: 'MetalLB controller pods' },
   { verb: 'get', resource: 'services', group: '', namespace: METALLB_NS, checks: ['metallb.controller-service', 'metallb.metrics'], purpose: 'the controller metrics Service' },
   { verb: 'get', resource: 'services', group: '', namespace: METALLB_NS, subresource: 'proxy', checks: ['metallb.metrics'], purpose: 'MetalLB metrics, read as the IP operator reads them' },
