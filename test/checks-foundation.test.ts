@@ -78,7 +78,7 @@ describe('cluster.api', () => {
     try {
       const path = join(dir, 'kubeconfig');
       await writeFile(path, sim.kubeconfig.replace(sim.server, `https://127.0.0.1:${port}`));
-      const { report } = await runDoctor({ kubeconfig: path, only: ALL, timeoutMs: 5000, retries: 1, minBackoffMs: 10, providerUrl: 'https://127.0.0.1:1' });
+      const { report } = await runDoctor({ kubeconfig: path, only: ALL, timeoutMs: 30_000, retries: 1, minBackoffMs: 10, providerUrl: 'https://127.0.0.1:1' });
       const api = expectCheck(report, API, 'fail', /cannot reach the Kubernetes API server/, new RegExp(`127\\.0\\.0\\.1:${port}`), /ECONNREFUSED/);
       assert.equal(api.details?.reason, 'unreachable');
       for (const id of ALL.filter((x) => x !== API)) {
@@ -100,7 +100,7 @@ describe('cluster.api', () => {
       kc.clusters[0].cluster['certificate-authority-data'] = otherCa;
       const path = sim.kubeconfigPath + '-wrong-ca';
       await writeFile(path, stringify(kc));
-      const { report } = await runDoctor({ kubeconfig: path, only: [API, NS], timeoutMs: 5000, retries: 1, minBackoffMs: 10 });
+      const { report } = await runDoctor({ kubeconfig: path, only: [API, NS], timeoutMs: 30_000, retries: 1, minBackoffMs: 10 });
       const api = expectCheck(report, API, 'fail', /TLS handshake/, /certificate authority does not match/);
       assert.equal(api.details?.reason, 'tls');
       expectCheck(report, NS, 'skip', /cluster\.api failed/, /TLS/);
@@ -113,7 +113,7 @@ describe('cluster.api', () => {
       kc.users[0].user.token = 'not-a-valid-token';
       const path = sim.kubeconfigPath + '-bad-token';
       await writeFile(path, stringify(kc));
-      const { report } = await runDoctor({ kubeconfig: path, only: [API, FLAG], timeoutMs: 5000, retries: 1, minBackoffMs: 10 });
+      const { report } = await runDoctor({ kubeconfig: path, only: [API, FLAG], timeoutMs: 30_000, retries: 1, minBackoffMs: 10 });
       const api = expectCheck(report, API, 'fail', /rejected the credentials/, /401/);
       assert.equal(api.details?.reason, 'unauthorized');
       expectCheck(report, FLAG, 'skip', /cluster\.api failed/, /401/);
@@ -363,7 +363,7 @@ describe('provider.status-endpoint', () => {
   });
 
   test('hang: fail naming the operator the provider waits for (its log), here the IP operator', async () => {
-    const r = expectCheck(await run('p-health-503', [STATUS], { timeoutMs: 2500 }), STATUS, 'fail', /did not answer within/, /waiting for the IP operator/, /delete pod -l app\.kubernetes\.io\/name=ip/);
+    const r = expectCheck(await run('p-health-503', [STATUS]), STATUS, 'fail', /did not answer within/, /waiting for the IP operator/, /delete pod -l app\.kubernetes\.io\/name=ip/);
     assert.equal(r.details?.outcome, 'timeout');
     assert.equal(r.details?.reason, 'waiting-for-ip-operator');
   });
@@ -458,14 +458,14 @@ describe('ip-operator.barrier', () => {
   test('credentials without pods/log: error naming the request', async () => {
     await withSim('f-operator-new-stuck', async (sim) => {
       const path = await sim.addUser('no-logs', [{ verbs: ['get', 'list'], resources: ['pods', 'deployments', 'configmaps', 'statefulsets', 'namespaces'] }]);
-      const { report } = await runDoctor({ kubeconfig: path, only: [BARRIER], timeoutMs: 5000, minBackoffMs: 10 });
+      const { report } = await runDoctor({ kubeconfig: path, only: [BARRIER], timeoutMs: 30_000, minBackoffMs: 10 });
       expectCheck(report, BARRIER, 'error', /forbidden/, /pods\/log/);
     });
   });
 
   test('restarting the stuck operator pod heals it (afterRestart): barrier and /status pass', async () => {
     await withSim('f-operator-new-stuck', async (sim) => {
-      const before = await runDoctor({ kubeconfig: sim.kubeconfigPath, providerUrl: sim.providerUrl, only: [BARRIER, STATUS], timeoutMs: 2500, minBackoffMs: 10 });
+      const before = await runDoctor({ kubeconfig: sim.kubeconfigPath, providerUrl: sim.providerUrl, only: [BARRIER, STATUS], timeoutMs: 30_000, checkTimeoutsMs: { [STATUS]: 3000 }, minBackoffMs: 10 });
       expectCheck(before.report, BARRIER, 'fail');
       expectCheck(before.report, STATUS, 'fail', /did not answer/);
       const restart = result(before.report, BARRIER).remedy!;
@@ -483,7 +483,7 @@ describe('ip-operator.barrier', () => {
         if (now.items.some((p) => p.metadata?.name !== oldName)) break;
         await new Promise((r) => setTimeout(r, 50));
       }
-      const after = await runDoctor({ kubeconfig: sim.kubeconfigPath, providerUrl: sim.providerUrl, only: [BARRIER, STATUS], timeoutMs: 5000, minBackoffMs: 10 });
+      const after = await runDoctor({ kubeconfig: sim.kubeconfigPath, providerUrl: sim.providerUrl, only: [BARRIER, STATUS], timeoutMs: 30_000, minBackoffMs: 10 });
       expectCheck(after.report, BARRIER, 'pass', /then "barrier can now be passed"/);
       expectCheck(after.report, STATUS, 'pass');
     });
@@ -492,7 +492,7 @@ describe('ip-operator.barrier', () => {
 
 describe('demo scenario', () => {
   test('several problems at once', async () => {
-    const report = await run('demo', ALL, { timeoutMs: 2500 });
+    const report = await run('demo', ALL);
     expectCheck(report, API, 'pass');
     expectCheck(report, NS, 'pass');
     expectCheck(report, SVC, 'fail', /named "metrics", not "monitoring"/);

@@ -84,7 +84,7 @@ describe('metallb.metrics', () => {
     await withSim('healthy-helm', async (sim) => {
       // may read everything except the service proxy
       const kc = await sim.addUser('viewer', [{ verbs: ['get', 'list'], resources: ['namespaces', 'deployments', 'services', 'configmaps', 'pods', 'nodes', 'version'] }]);
-      const { report } = await runDoctor({ kubeconfig: kc, timeoutMs: 5000, minBackoffMs: 10, only: ['metallb.metrics'] });
+      const { report } = await runDoctor({ kubeconfig: kc, timeoutMs: 30_000, minBackoffMs: 10, only: ['metallb.metrics'] });
       const r = result(report, 'metallb.metrics');
       assert.equal(r.status, 'error', r.message);
       assert.match(r.message, /forbidden/);

@@ -20,7 +20,7 @@ describe('cluster.permissions', () => {
       const kubeconfig = join(dirname(sim.kubeconfigPath), 'kubeconfig-viewer');
       await writeFile(kubeconfig, sim.kubeconfig.replace(/token: \S+/, 'token: doctor-viewer'), { mode: 0o600 });
       sim.clearRequests();
-      const { report } = await runDoctor({ kubeconfig, providerUrl: sim.providerUrl, timeoutMs: 5_000, minBackoffMs: 10, only: PROVIDER_CHECKS });
+      const { report } = await runDoctor({ kubeconfig, providerUrl: sim.providerUrl, timeoutMs: 30_000, minBackoffMs: 10, only: PROVIDER_CHECKS });
 
       const perm = expectCheck(report, 'cluster.permissions', 'warn', /reads are forbidden/, /get pods\/log in akash-services/, /get services\/proxy in akash-services/, /list secrets in akash-services/, /get services\/proxy in metallb-system/);
       const degraded = perm.details?.degradedChecks as string[];
@@ -66,7 +66,7 @@ describe('cluster.permissions', () => {
         { verbs: ['get', 'list'], resources: ['pods', 'pods/log', 'statefulsets.apps', 'configmaps'], namespaces: ['akash-services'] },
         { verbs: ['create'], resources: ['selfsubjectaccessreviews.authorization.k8s.io'] },
       ]);
-      const { report } = await runDoctor({ kubeconfig, providerUrl: sim.providerUrl, timeoutMs: 5_000, minBackoffMs: 10, only: ['cluster.permissions', 'provider.pod', 'ip-operator.installed'] });
+      const { report } = await runDoctor({ kubeconfig, providerUrl: sim.providerUrl, timeoutMs: 30_000, minBackoffMs: 10, only: ['cluster.permissions', 'provider.pod', 'ip-operator.installed'] });
       const perm = expectCheck(report, 'cluster.permissions', 'warn', /list nodes/, /get deployments\.apps in akash-services/);
       const missing = perm.details?.missing as { permission: string }[];
       assert.ok(!missing.some((m) => m.permission === 'list pods in akash-services'));
@@ -78,7 +78,7 @@ describe('cluster.permissions', () => {
 
   test('an admin kubeconfig: pass', async () => {
     await withSim('healthy-helm', async (sim) => {
-      const { report } = await runDoctor({ kubeconfig: sim.kubeconfigPath, only: ['cluster.permissions'], timeoutMs: 5_000 });
+      const { report } = await runDoctor({ kubeconfig: sim.kubeconfigPath, only: ['cluster.permissions'], timeoutMs: 30_000 });
       const r = expectCheck(report, 'cluster.permissions', 'pass', new RegExp(`all ${PERMISSIONS.length} reads`));
       assert.equal(r.details?.reason, 'all-allowed');
     });

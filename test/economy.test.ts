@@ -30,7 +30,7 @@ describe('permissions and transient errors', () => {
         { verbs: ['get', 'list', 'watch'], resources: ['namespaces', 'configmaps', 'secrets', 'services', 'services/proxy', 'pods', 'events', 'nodes', 'deployments', 'statefulsets', 'daemonsets', 'replicasets', 'customresourcedefinitions', 'ipaddresspools', 'l2advertisements', 'bgpadvertisements', 'providerleasedips'] },
         { verbs: ['create'], resources: ['selfsubjectaccessreviews'] },
       ]);
-      const { report } = await runDoctor({ kubeconfig: restricted, providerUrl: sim.providerUrl, timeoutMs: 5000 });
+      const { report } = await runDoctor({ kubeconfig: restricted, providerUrl: sim.providerUrl, timeoutMs: 30_000 });
       const barrier = result(report, 'ip-operator.barrier');
       assert.equal(barrier.status, 'error', barrier.message);
       assert.match(barrier.message, /forbidden/);

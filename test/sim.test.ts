@@ -525,9 +525,11 @@ test('deleting a Deployment pod brings a replacement with a new name and the aft
   await withSim(async (sim) => {
     const { core } = clients(sim.kubeconfigPath);
     const ns = 'akash-services';
+    const deletedAt = Date.now();
     await core.deleteNamespacedPod({ name: 'operator-ip-6f9c7b-x2x9k', namespace: ns, body: { propagationPolicy: 'Background' } });
     const now = await core.listNamespacedPod({ namespace: ns, labelSelector: 'app.kubernetes.io/name=ip' });
-    assert.equal(now.items.length, 0, 'deletion is immediate');
+    // the old pod is gone at once (its replacement may already exist on a slow machine)
+    assert.ok(!now.items.some((p) => p.metadata?.name === 'operator-ip-6f9c7b-x2x9k'), 'deletion is immediate');
     const fresh = await until(async () => (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app.kubernetes.io/name=ip' })).items[0]);
     const name = fresh.metadata!.name!;
     assert.match(name, /^operator-ip-6f9c7b-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
@@ -535,7 +537,8 @@ test('deleting a Deployment pod brings a replacement with a new name and the aft
     assert.equal(fresh.status?.phase, 'Running');
     assert.equal(fresh.status?.containerStatuses?.[0]?.restartCount, 0);
     assert.equal(fresh.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
-    assert.ok(Date.now() - new Date(fresh.status!.startTime!).getTime() < 10_000);
+    // started by the controller after the deletion (startTime has whole seconds)
+    assert.ok(new Date(fresh.status!.startTime!).getTime() >= Math.floor(deletedAt / 1000) * 1000);
     const log = await core.readNamespacedPodLog({ name, namespace: ns });
     assert.match(log, /barrier can now be passed/);
     const health = await raw(sim.kubeconfigPath, 'GET', '/api/v1/namespaces/akash-services/services/operator-ip:rest/proxy/health');
