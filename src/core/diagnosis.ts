@@ -61,7 +61,7 @@ export const RULES: readonly Rule[] = [
     trigger: 'cluster.api',
     cause: (r) =>
       reasonOf(r) === 'not-kubernetes'
-        ? `The kubeconfig's server is not a Kubernetes API server: ${lowerFirst(r.message.replace(/^this endpoint is not a Kubernetes API server:\s*/, ''))}`
+        ? `The kubeconfig names something else: ${r.message}`
         : `The Kubernetes API server cannot be used with this kubeconfig: ${r.message}`,
     firstStep: () => 'Check the kubeconfig and context (`kubectl --context <ctx> get ns`), then run the doctor again.',
     explains: ['*'],
