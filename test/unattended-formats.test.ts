@@ -171,11 +171,12 @@ describe('output formats parsed back', () => {
     assert.deepEqual(poolFreeAddresses(withChecks([cap({ pool: 'default', free: 7 })])).map((p) => p.free), [7]);
     assert.deepEqual(poolFreeAddresses(withChecks([cap({ pool: 'default', free: '340282366920938463463374607431768211456' })])).length, 1, 'huge IPv6 counts are strings');
     assert.deepEqual(poolFreeAddresses(withChecks([cap({ pool: 'default', free: 7 }, 'error')])), [], 'an error counts nothing');
-    // the operator's view fills in a pool MetalLB's check did not count; `free` wins over `available`
-    assert.deepEqual(poolFreeAddresses(withChecks([usage({ pool: 'edge', available: 0, inUse: 4 })])).map((p) => [p.pool, p.free]), [['edge', 0]]);
-    assert.deepEqual(poolFreeAddresses(withChecks([usage({ pool: 'edge', available: 5, inUse: 9, free: 0 })])).map((p) => p.free), [0]);
-    assert.deepEqual(poolFreeAddresses(withChecks([usage({ available: 5 })])), [], 'no pool name, no guess');
-    assert.deepEqual(poolFreeAddresses(withChecks([cap({ pool: 'default', free: 3 }), usage({ pool: 'default', available: 9 })])).map((p) => [p.source, p.free]), [['metallb.pool-capacity', 3]]);
+    // the operator's view fills in a pool MetalLB's check did not count; only its computed `free`
+    // counts (its /usage `Available` is the pool's total, provider cluster/inventory.go:422-433)
+    assert.deepEqual(poolFreeAddresses(withChecks([usage({ pool: 'edge', total: 5, inUse: 9, free: 0 })])).map((p) => [p.pool, p.free]), [['edge', 0]]);
+    assert.deepEqual(poolFreeAddresses(withChecks([usage({ pool: 'edge', total: 16, inUse: 4 })])), [], 'a total is no free count');
+    assert.deepEqual(poolFreeAddresses(withChecks([usage({ free: 5 })])), [], 'no pool name, no guess');
+    assert.deepEqual(poolFreeAddresses(withChecks([cap({ pool: 'default', free: 3 }), usage({ pool: 'default', free: 9 })])).map((p) => [p.source, p.free]), [['metallb.pool-capacity', 3]]);
   });
 });
 

@@ -60,7 +60,7 @@ export function poolFreeAddresses(report: Report): PoolFree[] {
   const usage = usable('ip-operator.usage');
   if (usage?.details) {
     const pool = usage.details.pool;
-    const free = count(usage.details.free) ?? count(usage.details.available);
+    const free = count(usage.details.free);
     if (typeof pool === 'string' && pool && free !== undefined && !out.has(pool)) out.set(pool, { pool, free, source: usage.id });
   }
   return [...out.values()].sort((a, b) => a.pool.localeCompare(b.pool));

@@ -122,29 +122,28 @@ function rank(name: string, foundBy: 'labels' | 'image', ready: number): number 
   return (foundBy === 'labels' ? 0 : 4) + (ready > 0 ? 0 : 2) + (name === 'metallb-controller' || name === 'controller' || name === 'metallb-speaker' || name === 'speaker' ? 0 : 1);
 }
 
+/** The best-ranked workload of `items` that plays `role`, with how it was recognised. */
+function pickWorkload<W extends k8s.V1Deployment | k8s.V1DaemonSet>(items: W[], role: 'controller' | 'speaker', ready: (w: W) => number) {
+  const found = items
+    .map((w) => ({ w, role: metallbRole(w, role) }))
+    .filter((x): x is { w: W; role: Role & { foundBy: 'labels' | 'image' } } => x.role !== null)
+    .sort((a, b) => rank(a.w.metadata?.name ?? '', a.role.foundBy, ready(a.w)) - rank(b.w.metadata?.name ?? '', b.role.foundBy, ready(b.w)));
+  return found[0];
+}
+
 /** The MetalLB controller Deployment of metallb-system, whatever the Helm release is called. Memoised. */
 export function findController(snap: Snapshot): Promise<MetallbController | null> {
   return snap.once('metallb.find-controller', async () => {
-    const deps = await snap.listDeployments(METALLB_NS);
-    const found = deps
-      .map((d) => ({ d, role: metallbRole(d, 'controller') }))
-      .filter((x): x is { d: k8s.V1Deployment; role: Role & { foundBy: 'labels' | 'image' } } => x.role !== null)
-      .sort((a, b) => rank(a.d.metadata?.name ?? '', a.role.foundBy, a.d.status?.availableReplicas ?? 0) - rank(b.d.metadata?.name ?? '', b.role.foundBy, b.d.status?.availableReplicas ?? 0));
-    const f = found[0];
-    return f ? { ...f.role, name: f.d.metadata?.name ?? '', deployment: f.d } : null;
+    const f = pickWorkload(await snap.listDeployments(METALLB_NS), 'controller', (d) => d.status?.availableReplicas ?? 0);
+    return f ? { ...f.role, name: f.w.metadata?.name ?? '', deployment: f.w } : null;
   });
 }
 
 /** The MetalLB speaker DaemonSet of metallb-system, whatever the Helm release is called. Memoised. */
 export function findSpeakerWorkload(snap: Snapshot): Promise<MetallbSpeaker | null> {
   return snap.once('metallb.find-speaker', async () => {
-    const dss = await snap.listDaemonSets(METALLB_NS);
-    const found = dss
-      .map((d) => ({ d, role: metallbRole(d, 'speaker') }))
-      .filter((x): x is { d: k8s.V1DaemonSet; role: Role & { foundBy: 'labels' | 'image' } } => x.role !== null)
-      .sort((a, b) => rank(a.d.metadata?.name ?? '', a.role.foundBy, a.d.status?.numberReady ?? 0) - rank(b.d.metadata?.name ?? '', b.role.foundBy, b.d.status?.numberReady ?? 0));
-    const f = found[0];
-    return f ? { ...f.role, name: f.d.metadata?.name ?? '', daemonSet: f.d } : null;
+    const f = pickWorkload(await snap.listDaemonSets(METALLB_NS), 'speaker', (d) => d.status?.numberReady ?? 0);
+    return f ? { ...f.role, name: f.w.metadata?.name ?? '', daemonSet: f.w } : null;
   });
 }
 
