@@ -8,6 +8,8 @@ COPY package.json package-lock.json tsconfig.json ./
 # --ignore-scripts: the `prepare` script compiles, which needs the sources copied below
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY src ./src
+COPY scripts/bundle.mjs ./scripts/bundle.mjs
+# TypeScript -> dist/src, then the single-file bundle dist/bundle that bin runs
 RUN npm run build
 
 FROM node:20-alpine
@@ -18,6 +20,7 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean -
 COPY bin ./bin
 COPY schema ./schema
 COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/dist/bundle ./dist/bundle
 USER 1000:1000
 ENTRYPOINT ["node", "/app/bin/akash-ip-doctor.js"]
 CMD ["check", "--output", "json"]
