@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { withSim, result } from './helpers.js';
-import { runDoctor } from '../src/core/engine.js';
+import { runDoctor as runDoctorUnchecked, type DoctorOptions } from '../src/core/engine.js';
+import { assertValidReportObject } from './report-schema.js';
 import { registry } from '../src/checks/index.js';
 import { ConfigError, KubeClient, loadKubeConfig } from '../src/cluster/client.js';
 import { Snapshot } from '../src/cluster/snapshot.js';
@@ -22,6 +23,13 @@ import { ClusterError } from '../src/cluster/errors.js';
 import { noProxyMatches, chooseProxy } from '../src/cluster/transport.js';
 import { generateCerts } from '../src/sim/certs.js';
 import type { Report } from '../src/core/types.js';
+
+/** The doctor, and the report it gives in every fault case still matches schema/report.schema.json. */
+async function runDoctor(opts: DoctorOptions) {
+  const run = await runDoctorUnchecked(opts);
+  assertValidReportObject(run.report, 'report');
+  return run;
+}
 
 async function tempDir(): Promise<string> {
   return mkdtemp(path.join(tmpdir(), 'aid-transport-'));
