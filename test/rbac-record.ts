@@ -8,11 +8,10 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { listScenarios, loadScenario, startSim } from '../src/sim/index.js';
-import { runDoctor } from '../src/core/engine.js';
+import { listScenarios } from '../src/sim/index.js';
+import { runScenario } from './helpers.js';
 import { writeFileAtomic } from '../src/report/file.js';
 import { accessOf, grantsOf, key, manifests, covers, RBAC_DIR, RECORD_DIR, SLICES, type Access, type SliceRecord } from './rbac-manifests.js';
-import { assertValidReportObject } from './report-schema.js';
 
 export function recordSlice(slice: number): void {
   describe(`RBAC recording, slice ${slice + 1} of ${SLICES}`, () => {
@@ -26,21 +25,17 @@ export function recordSlice(slice: number): void {
       mine.push(...names.filter((_, i) => i % SLICES === slice));
       for (const name of mine) {
         test(name, async () => {
-          const sim = await startSim(await loadScenario(name));
-          try {
-            const { report } = await runDoctor({ kubeconfig: sim.kubeconfigPath, providerUrl: sim.providerUrl, timeoutMs: 8_000, minBackoffMs: 10 });
-            assertValidReportObject(report, `report of ${name}`);
-            statuses[name] = report.checks.map((c) => [c.id, c.status]);
-            for (const r of sim.requests) {
-              if (r.user !== 'admin') continue;
-              const a = accessOf(r);
-              if (!a) continue;
-              let e = seen.get(key(a));
-              if (!e) seen.set(key(a), (e = { access: a, scenarios: new Set() }));
-              e.scenarios.add(name);
-            }
-          } finally {
-            await sim.close();
+          // the shared scenario run: generous budgets, a short one only for a /status that hangs on
+          // purpose, and the report validated against the schema
+          const { report, sim } = await runScenario(name);
+          statuses[name] = report.checks.map((c) => [c.id, c.status]);
+          for (const r of sim.requests) {
+            if (r.user !== 'admin') continue;
+            const a = accessOf(r);
+            if (!a) continue;
+            let e = seen.get(key(a));
+            if (!e) seen.set(key(a), (e = { access: a, scenarios: new Set() }));
+            e.scenarios.add(name);
           }
         });
       }
