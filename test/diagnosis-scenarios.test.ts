@@ -1,7 +1,8 @@
 /**
  * Root cause up front, end to end: every built-in scenario through the real
  * client against the simulator, and the diagnosis it must produce. A scenario
- * with a single root problem must be named by exactly one cause.
+ * with a single root problem must be named by exactly one cause, and every finding carries a
+ * stable details.reason.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -94,6 +95,8 @@ const EXPECTED: [string, string[]][] = [
   ['p-values-no-ipoperator', ['helm-values']],
 ];
 
+const KEBAB = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+
 describe('diagnosis of every scenario', { concurrency: 4 }, () => {
   test('every scenario has an expectation', async () => {
     const names = (await listScenarios()).map((s) => s.name).sort();
@@ -108,6 +111,11 @@ describe('diagnosis of every scenario', { concurrency: 4 }, () => {
       // whatever fails or errors is explained by some cause
       const explained = new Set((report.diagnosis ?? []).flatMap((d) => d.explains));
       for (const c of report.checks) if (c.status === 'fail' || c.status === 'error') assert.ok(explained.has(c.id), `${c.id} (${c.status}) is not explained`);
+      // every outcome carries a stable kebab-case details.reason (rules and tests match on it, never on prose)
+      const missing = report.checks
+        .filter((c) => !KEBAB.test(String((c.details as { reason?: unknown } | undefined)?.reason ?? '')))
+        .map((c) => `${c.id} (${c.status}): ${JSON.stringify((c.details as { reason?: unknown } | undefined)?.reason)} — ${c.message.slice(0, 120)}`);
+      assert.deepEqual(missing, [], 'findings without a details.reason');
     });
   }
 });
