@@ -123,9 +123,13 @@ export interface RawResponse {
 }
 
 export interface SendOptions {
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   accept?: string;
   body?: unknown;
+  /** Content type of a body (default application/json); patches name their kind here. */
+  contentType?: string;
+  /** The request changes nothing (default: only GET): undici may multiplex or replay it. */
+  idempotent?: boolean;
   signal?: AbortSignal;
   timeoutMs?: number;
 }
@@ -282,16 +286,17 @@ export class KubeClient {
     let body: string | undefined;
     if (opts.body !== undefined) {
       body = JSON.stringify(opts.body);
-      headers['content-type'] = 'application/json';
+      headers['content-type'] = opts.contentType ?? 'application/json';
     }
+    const method = opts.method ?? 'GET';
     const timeout = AbortSignal.timeout(opts.timeoutMs ?? this.requestTimeoutMs);
     try {
       const res = await undiciRequest(this.baseText + apiPath, {
-        method: opts.method ?? 'GET',
-        // every request of the doctor is a read (the only POST is a SelfSubjectAccessReview, which
-        // changes nothing): marked idempotent, undici multiplexes it on HTTP/2 instead of waiting
-        // for every other request in flight
-        idempotent: true,
+        method,
+        // reads (and the SelfSubjectAccessReview POST, which changes nothing) are marked idempotent:
+        // undici multiplexes them on HTTP/2 instead of waiting for every other request in flight;
+        // the writes of `--fix` (src/cluster/writer.ts) are not
+        idempotent: opts.idempotent ?? method === 'GET',
         dispatcher: this.dispatcher,
         headers,
         body,

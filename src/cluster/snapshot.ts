@@ -309,6 +309,7 @@ export class Snapshot {
       if (opts.name) resourceAttributes.name = opts.name;
       const res = await this.client.json<{ status?: { allowed?: boolean; reason?: string } }>('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { verb: 'create', resource: 'selfsubjectaccessreviews.authorization.k8s.io' }, {
         method: 'POST',
+        idempotent: true,
         body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes } },
       });
       return { allowed: !!res.status?.allowed, reason: res.status?.reason };
@@ -405,8 +406,14 @@ export class Snapshot {
     });
   }
 
-  async close(): Promise<void> {
+  /** Drop what this snapshot opened itself (the provider probe's agent); the client stays open for other snapshots. */
+  async release(): Promise<void> {
     await this.insecureAgent?.destroy().catch(() => undefined);
+    this.insecureAgent = undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.release();
     await this.client.close();
   }
 }
