@@ -153,11 +153,16 @@ export function installControllers(world: World): void {
       const name = owner.newName();
       if (store.get(podDef, ns, name)) return;
       const pod = replacementPod(old, name, template);
-      const ar = world.afterRestart[`${ns}/${owner.workload}`];
+      // a modelled component derives its logs and answers itself (model.ts) when the pod is added
+      const modelled = world.modelOwns(ns, owner.workload);
+      const ar = modelled ? undefined : world.afterRestart[`${ns}/${owner.workload}`];
       const containers = ((pod.spec as { containers?: { name: string }[] } | undefined)?.containers ?? []).map((c) => c.name);
       if (ar?.logs) {
         for (const c of containers) world.logs.delete(`${ns}/${name}/${c}`);
         world.logs.set(`${ns}/${name}`, ar.logs);
+      } else if (modelled) {
+        world.logs.delete(`${ns}/${name}`);
+        for (const c of containers) world.logs.delete(`${ns}/${name}/${c}`);
       } else if (name !== old.metadata.name) {
         const all = world.logs.get(`${ns}/${old.metadata.name}`);
         if (all) world.logs.set(`${ns}/${name}`, all);
