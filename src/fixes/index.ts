@@ -3,8 +3,25 @@
  * in `fixId`. One fix per file: src/fixes/<area>/<name>.ts exports `fix`.
  */
 import type { Fix } from './types.js';
+import { fix as metallbCreateNamespace } from './metallb/create-namespace.js';
+import { fix as metallbInstall } from './metallb/install.js';
+import { fix as metallbLabelPsa } from './metallb/label-psa.js';
+import { fix as metallbMigrateLegacyConfig } from './metallb/migrate-legacy-config.js';
+import { fix as metallbRenamePool } from './metallb/rename-pool.js';
+import { fix as metallbCreateL2Advertisement } from './metallb/create-l2-advertisement.js';
+import { fix as metallbExposeController } from './metallb/expose-controller.js';
+import { fix as metallbPinVersion } from './metallb/pin-version.js';
 
-export const fixRegistry: readonly Fix[] = [];
+export const fixRegistry: readonly Fix[] = [
+  metallbCreateNamespace,
+  metallbLabelPsa,
+  metallbMigrateLegacyConfig,
+  metallbRenamePool,
+  metallbCreateL2Advertisement,
+  metallbExposeController,
+  metallbInstall,
+  metallbPinVersion,
+];
 
 export function findFix(id: string): Fix | undefined {
   return fixRegistry.find((f) => f.id === id);
