@@ -66,6 +66,10 @@ function mergeBehaviour(into: Behaviour, doc: Record<string, unknown>, where: st
           if (!Number.isInteger(t) || t < 0) throw new Error(`${where}: Behaviour.faults.failWrites[${i}].times must be a whole number`);
           out.times = t;
         }
+        if (w.dryRun !== undefined) {
+          if (typeof w.dryRun !== 'boolean') throw new Error(`${where}: Behaviour.faults.failWrites[${i}].dryRun must be true or false`);
+          out.dryRun = w.dryRun;
+        }
         return out;
       });
     }

@@ -157,6 +157,8 @@ export interface FailWrite {
   path: RegExp;
   status: number;
   times?: number;
+  /** true: only server dry runs (`dryRun=All`) fail; false: only real writes; absent: both */
+  dryRun?: boolean;
 }
 
 export interface RequestRecord {

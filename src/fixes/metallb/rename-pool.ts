@@ -1,7 +1,7 @@
 import { KINDS, type KubeObject } from '../../cluster/writer.js';
 import { METALLB_NS } from '../../checks/lib/akash.js';
 import { DEFAULT_POOL, findController, operatorPool } from '../../checks/lib/metallb.js';
-import { createStep, deleteStep, toYaml, updateStep } from '../lib.js';
+import { createStep, deleteStep, recreateUndo, toYaml, updateStep } from '../lib.js';
 import type { Fix, FixStep } from '../types.js';
 import { KUBESPRAY_POOLS_NOTE, helmNote, isHelmManaged, listAdvertisementsFresh, listPoolsFresh } from './common.js';
 
@@ -49,7 +49,8 @@ export const fix: Fix = {
       };
       steps.push(updateStep(adRef(a), a.object, add, `let ${a.kind.kind} ${a.object.metadata?.name} name pool ${DEFAULT_POOL} next to ${from}`, `kubectl -n ${METALLB_NS} patch ${res(a)} ${a.object.metadata?.name} --type=json -p '[{"op":"add","path":"/spec/ipAddressPools/-","value":"${DEFAULT_POOL}"}]'`));
     }
-    steps.push(deleteStep({ kind: KINDS.ipAddressPool, namespace: METALLB_NS, name: from }, old, `delete IPAddressPool ${from} (MetalLB refuses two pools with the same addresses)`));
+    // if creating `default` then fails, the fixer puts the old pool back (undo) so no pool is lost
+    steps.push(deleteStep({ kind: KINDS.ipAddressPool, namespace: METALLB_NS, name: from }, old, `delete IPAddressPool ${from} (MetalLB refuses two pools with the same addresses)`, { undo: recreateUndo(KINDS.ipAddressPool, old) }));
     const labels = { ...(old.metadata?.labels ?? {}) };
     const created: KubeObject = { metadata: { name: DEFAULT_POOL, namespace: METALLB_NS, ...(Object.keys(labels).length ? { labels } : {}) }, spec: structuredClone(old.spec ?? {}) };
     // the server dry run of this create may be refused by the webhook while the old pool still exists
