@@ -21,7 +21,20 @@ function processIO(): CliIO {
     stderrIsTTY: !!process.stderr.isTTY,
     columns: process.stdout.columns,
     env: process.env,
+    stdinIsTTY: !!process.stdin.isTTY,
+    ask: askOnTerminal,
   };
+}
+
+/** One question on the terminal (prompt on stderr, so stdout stays the report). */
+async function askOnTerminal(question: string): Promise<string> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  try {
+    return await rl.question(question);
+  } finally {
+    rl.close();
+  }
 }
 
 /**

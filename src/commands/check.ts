@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import type { DoctorOptions } from '../core/engine.js';
 import type { Report } from '../core/types.js';
-import { addCheckOptions, CliConfigError, runOptionsFrom, useColor, type CheckArgs, type CommandContext } from './shared.js';
+import { addCheckOptions, CliConfigError, fixArgsFrom, runOptionsFrom, useColor, type CheckArgs, type CommandContext, type FixArgs } from './shared.js';
 
 /** Progress on stderr, only on a terminal. */
 function progressHooks(ctx: CommandContext, total: number): DoctorOptions['hooks'] {
@@ -60,9 +60,10 @@ export async function renderReport(ctx: CommandContext, report: Report, a: Check
   return renderTable(report, { color: useColor(ctx.io), width: ctx.io.columns, verbose: !!a.verbose });
 }
 
-/** Run the diagnosis and print the report; returns the exit code (0/1). */
+/** Run the diagnosis (and with --fix the fixes) and print the report; returns the exit code (0/1). */
 export async function runCheck(ctx: CommandContext, a: CheckArgs, extra: Partial<DoctorOptions> = {}): Promise<{ report: Report; code: 0 | 1 }> {
   const opts: DoctorOptions = { ...runOptionsFrom(a), ...extra };
+  const fix = fixArgsFrom(a, ctx.io);
   const [{ runDoctor, exitCodeFor }, { selectChecks }, { registry }] = await Promise.all([
     import('../core/engine.js'),
     import('../core/runner.js'),
@@ -74,11 +75,52 @@ export async function runCheck(ctx: CommandContext, a: CheckArgs, extra: Partial
   const reportFile = a['report-file'];
   const file = reportFile ? await import('../report/file.js') : undefined;
   if (file && reportFile) await file.assertWritableReportPath(reportFile);
-  const { report } = await runDoctor({ ...opts, hooks: progressHooks(ctx, total) });
+  const report = fix ? await runFixes(ctx, a, opts, fix) : (await runDoctor({ ...opts, hooks: progressHooks(ctx, total) })).report;
   // the file first: a reader that closes stdout early (`| head`) ends the process
   if (file && reportFile) await file.writeFileAtomic(reportFile, (await import('../report/json.js')).renderJson(report));
   ctx.io.stdout(await renderReport(ctx, report, a));
   return { report, code: exitCodeFor(report, a['fail-on'] ?? 'fail') };
+}
+
+/**
+ * `--fix`: plan, dry-run, ask (on a terminal, without --yes), apply, re-check. On a terminal
+ * the diagnosis and the plan are shown before the questions; SIGINT/SIGTERM stop before the
+ * next write, release the lock and still print what was done.
+ */
+async function runFixes(ctx: CommandContext, a: CheckArgs, opts: DoctorOptions, fix: FixArgs): Promise<Report> {
+  const { runDoctorWithFixes } = await import('../core/fixer.js');
+  const interactive = fix.mode === 'apply' && !fix.yes;
+  const abort = new AbortController();
+  const onSignal = () => {
+    ctx.io.stderr('\ninterrupted: no further change is sent; releasing the lock\n');
+    abort.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const { report } = await runDoctorWithFixes({
+      ...opts,
+      mode: fix.mode,
+      yes: fix.yes,
+      minRestartIntervalMs: fix.minRestartIntervalMs,
+      settleTimeoutMs: fix.settleTimeoutMs,
+      signal: abort.signal,
+      onProgress: ctx.io.stderrIsTTY || interactive ? (line) => ctx.io.stderr(`${line}\n`) : undefined,
+      ...(interactive
+        ? {
+            confirm: async (q: string) => /^y(es)?$/i.test((await ctx.io.ask!(`${q} [y/N] `)).trim()),
+            onPlan: async (before: Report, fixes: Report['fixes']) => {
+              if (!fixes?.some((f) => f.outcome === 'dry-run')) return;
+              ctx.io.stdout(await renderReport(ctx, { ...before, fixMode: 'dry-run', fixes }, { ...a, output: 'table' }));
+            },
+          }
+        : {}),
+    });
+    return report;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
 
 export function checkCommand(ctx: CommandContext): CommandModule {

@@ -1,5 +1,6 @@
 /**
- * `demo`: run `check` against a built-in simulated provider. It always exits 0 (unless the
+ * `demo`: run `check --fix --dry-run` against a built-in simulated provider (its fixes are
+ * planned and proven by the simulated API server's dry run; nothing is applied unless --fix is given). It always exits 0 (unless the
  * flags are wrong: 2): a demo that finds problems worked. It runs against its own cluster, so
  * --kubeconfig, --context and --fail-on are rejected rather than silently ignored.
  */
@@ -42,10 +43,12 @@ export function demoCommand(ctx: CommandContext): CommandModule {
         // a scenario that declares restricted users (tokens) is about them: run as the first one
         const user = Object.keys(state.behaviour.users ?? {})[0];
         const kubeconfig = user ? await kubeconfigForUser(sim, user) : sim.kubeconfigPath;
-        await runCheck(ctx, args, { kubeconfig, context: undefined, providerUrl: args['provider-url'] ?? sim.providerUrl });
+        // the demo shows the fix flow too: without --fix of its own it plans and dry-runs the fixes
+        const withFix: CheckArgs = args.fix ? args : { ...args, fix: true, 'dry-run': true };
+        await runCheck(ctx, withFix, { kubeconfig, context: undefined, providerUrl: args['provider-url'] ?? sim.providerUrl });
         ctx.io.stderr(
           `\nThis was a simulation: scenario "${args.scenario}" (${state.description ?? ''}), served on ${sim.server}${user ? `, read as the restricted user "${user}"` : ''}. ` +
-            `The demo exits 0 whatever it finds; run \`${TOOL_NAME} check\` against your own cluster.\n`,
+            `The demo exits 0 whatever it finds; run \`${TOOL_NAME} check\` against your own cluster, and \`${TOOL_NAME} check --fix\` to apply the fixes after a dry run and your confirmation.\n`,
         );
       } finally {
         await sim.close();

@@ -17,6 +17,10 @@ export interface CliIO {
   /** Terminal width, when known. */
   columns?: number;
   env: NodeJS.ProcessEnv;
+  /** stdin is a terminal: `check --fix` may ask before changing the cluster. */
+  stdinIsTTY?: boolean;
+  /** Ask a question on the terminal and return the answer line (absent: nobody to ask). */
+  ask?: (question: string) => Promise<string>;
 }
 
 /** Shared by the command handlers of one `main()` call. */
@@ -98,6 +102,11 @@ export interface CheckArgs {
   'pool-low-threshold': number;
   'chain-api'?: string;
   verbose?: boolean;
+  fix?: boolean;
+  yes?: boolean;
+  'dry-run'?: boolean;
+  'min-restart-interval'?: string;
+  'fix-timeout'?: string;
 }
 
 /** Default of --pool-low-threshold (the same as the engine's; kept here so the flags load nothing heavy). */
@@ -118,7 +127,38 @@ export function addCheckOptions<T>(y: Argv<T>, opts: { timeoutDefault?: string }
     .option('fail-on', { choices: ['fail', 'warn'] as const, describe: 'Exit 1 on failures only, or on warnings too (default: fail)' })
     .option('pool-low-threshold', { type: 'number', default: DEFAULT_POOL_LOW_THRESHOLD, describe: 'Warn when the default pool has this many free addresses or fewer' })
     .option('chain-api', { type: 'string', describe: 'Akash chain REST API (e.g. https://api.akashnet.net:443) to read on-chain provider attributes' })
-    .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'Show the evidence line of passing checks too' });
+    .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'Show the evidence line of passing checks too' })
+    .option('fix', { type: 'boolean', describe: 'Plan the fixes of the failed checks, prove them with a server dry run, ask, apply, and check again' })
+    .option('yes', { alias: 'y', type: 'boolean', describe: 'With --fix: apply without asking (needed without a terminal)' })
+    .option('dry-run', { type: 'boolean', describe: 'With --fix: plan and dry-run every write on the server (dryRun=All); change nothing' })
+    .option('min-restart-interval', { type: 'string', describe: 'With --fix: refuse to restart a workload restarted by --fix less than this ago (default 15m)' })
+    .option('fix-timeout', { type: 'string', describe: 'With --fix: how long to wait for a fix to take effect, e.g. a restarted pod Ready (default 2m)' });
+}
+
+export interface FixArgs {
+  mode: 'apply' | 'dry-run';
+  yes: boolean;
+  minRestartIntervalMs: number;
+  settleTimeoutMs: number;
+}
+
+/**
+ * The --fix flags; usage errors (exit 2) before anything is sent. Without a terminal to ask on
+ * and without --yes, an apply is refused here, so nothing is written.
+ */
+export function fixArgsFrom(a: CheckArgs, io: CliIO): FixArgs | undefined {
+  if (!a.fix) {
+    for (const f of ['yes', 'dry-run', 'min-restart-interval', 'fix-timeout'] as const) {
+      if (a[f] !== undefined && a[f] !== false) throw new UsageError(`--${f} needs --fix`);
+    }
+    return undefined;
+  }
+  const minRestart = a['min-restart-interval'] !== undefined ? parseDuration(a['min-restart-interval'], '--min-restart-interval') : 15 * 60;
+  const settle = a['fix-timeout'] !== undefined ? parseDuration(a['fix-timeout'], '--fix-timeout') : 120;
+  if (!(settle > 0) || settle > MAX_TIMEOUT_SECONDS) throw new UsageError(`--fix-timeout must be greater than 0 and at most ${MAX_TIMEOUT_SECONDS / 60}m`);
+  const mode = a['dry-run'] ? 'dry-run' : 'apply';
+  if (mode === 'apply' && !a.yes && !(io.stdinIsTTY && io.ask)) throw new UsageError('refusing to change the cluster without --yes (no terminal to ask on); use --fix --dry-run to see the plan');
+  return { mode, yes: !!a.yes, minRestartIntervalMs: Math.round(minRestart * 1000), settleTimeoutMs: Math.round(settle * 1000) };
 }
 
 /** Run options from the flags; every problem is a UsageError (exit 2). */

@@ -7,7 +7,7 @@ import { Snapshot } from '../cluster/snapshot.js';
 import { registry as defaultRegistry } from '../checks/index.js';
 import { runChecks, selectChecks, type RunHooks } from './runner.js';
 import { diagnose } from './diagnosis.js';
-import { STATUSES, type Check, type Report, type RunOptions, type Status } from './types.js';
+import { REPORT_SCHEMA_VERSION, STATUSES, type Check, type CheckResult, type Report, type RunOptions, type Status } from './types.js';
 import { TOOL_NAME, TOOL_VERSION } from './version.js';
 
 export interface DoctorOptions extends Partial<RunOptions> {
@@ -42,9 +42,19 @@ export interface DoctorRun {
   tlsHandshakes: number;
 }
 
-export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorRun> {
+/** What a run needs before it sends anything: the checks, the options and the one client. */
+export interface PreparedRun {
+  checks: Check[];
+  options: RunOptions;
+  client: KubeClient;
+}
+
+/**
+ * Select the checks and resolve the kubeconfig: selection problems are usage errors and
+ * kubeconfig problems configuration errors (exit 2), raised before any request.
+ */
+export function prepareRun(opts: DoctorOptions = {}): PreparedRun {
   const registry = opts.registry ?? defaultRegistry;
-  // selection and kubeconfig problems are configuration errors (exit 2), raised before any request
   const checks = selectChecks(registry, opts.only, opts.skip);
   const kc = loadKubeConfig({ kubeconfig: opts.kubeconfig, context: opts.context });
   const options: RunOptions = {
@@ -62,32 +72,50 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorRun> {
     retries: opts.retries,
     minBackoffMs: opts.minBackoffMs,
   });
-  const snapshot = new Snapshot(client);
+  return { checks, options, client };
+}
+
+/** Run the checks on a new snapshot of `run.client` (the client stays open) and build the report. */
+export async function diagnoseOnce(run: PreparedRun, opts: Pick<DoctorOptions, 'hooks' | 'lookup'> = {}): Promise<Report> {
+  const snapshot = new Snapshot(run.client);
   if (opts.lookup) snapshot.lookup = opts.lookup;
   const started = Date.now();
-  const startedAt = new Date(started).toISOString();
+  try {
+    const results = await runChecks(run.checks, snapshot, run.options, opts.hooks);
+    return buildReport(run.client, results, started);
+  } finally {
+    await snapshot.release();
+  }
+}
+
+export function buildReport(client: KubeClient, results: CheckResult[], started: number): Report {
+  const summary = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
+  for (const r of results) summary[r.status]++;
+  const apiResult = results.find((r) => r.id === 'cluster.api');
+  const version = typeof apiResult?.details?.version === 'string' ? apiResult.details.version : null;
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: TOOL_NAME, version: TOOL_VERSION },
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    cluster: { context: client.contextName, server: client.server, version },
+    summary: { ...summary, healthy: summary.fail === 0 && summary.error === 0 },
+    diagnosis: diagnose(results),
+    checks: results,
+  };
+}
+
+export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorRun> {
+  const run = prepareRun(opts);
+  const { client } = run;
   try {
     // credentials (exec/auth-provider plugins) are fetched once before any check: a plugin
     // that fails, hangs or prints garbage is a configuration error (exit 2), not a server problem
     await client.prepare();
-    const results = await runChecks(checks, snapshot, options, opts.hooks);
-    const summary = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
-    for (const r of results) summary[r.status]++;
-    const apiResult = results.find((r) => r.id === 'cluster.api');
-    const version = typeof apiResult?.details?.version === 'string' ? apiResult.details.version : null;
-    const report: Report = {
-      schemaVersion: 1,
-      tool: { name: TOOL_NAME, version: TOOL_VERSION },
-      startedAt,
-      durationMs: Date.now() - started,
-      cluster: { context: client.contextName, server: client.server, version },
-      summary: { ...summary, healthy: summary.fail === 0 && summary.error === 0 },
-      diagnosis: diagnose(results),
-      checks: results,
-    };
+    const report = await diagnoseOnce(run, opts);
     return { report, requestCount: client.requestCount, connections: client.counters.connections, tlsHandshakes: client.counters.tlsHandshakes };
   } finally {
-    await snapshot.close();
+    await client.close();
   }
 }
 

@@ -114,8 +114,11 @@ export interface Diagnosis {
   explains: string[];
 }
 
+/** The report's schema version: changes only when the shape changes incompatibly (added optional fields keep it). */
+export const REPORT_SCHEMA_VERSION = 1 as const;
+
 export interface Report {
-  schemaVersion: 1;
+  schemaVersion: typeof REPORT_SCHEMA_VERSION;
   tool: { name: string; version: string };
   startedAt: string;
   durationMs: number;
@@ -123,6 +126,54 @@ export interface Report {
   summary: Record<Status, number> & { healthy: boolean };
   diagnosis?: Diagnosis[];
   checks: CheckResult[];
+  /** With `--fix`: whether the plan was applied or only dry-run. */
+  fixMode?: 'apply' | 'dry-run';
+  /** With `--fix`: the diagnosis before any fix (`checks` then hold the re-checked state). */
+  before?: { summary: Report['summary']; diagnosis?: Diagnosis[] };
+  /** With `--fix`: every planned fix and its outcome (src/core/fixer.ts). */
+  fixes?: FixRecord[];
+}
+
+export type FixOutcome = 'applied' | 'applied-unverified' | 'dry-run' | 'failed' | 'skipped' | 'manual';
+
+export interface FixStepRecord {
+  verb: 'create' | 'patch' | 'update' | 'delete' | 'restart';
+  object: { apiVersion: string; kind: string; namespace?: string; name: string };
+  description: string;
+  /** The kubectl command that makes the same change. */
+  command: string;
+  /** Unified diff of the object's YAML. */
+  diff?: string;
+  disruptive?: boolean;
+  /** planned: not sent; dry-run: accepted by the server's dry run; applied; failed; skipped (declined or not reached) */
+  state: 'planned' | 'dry-run' | 'applied' | 'failed' | 'skipped';
+  error?: string;
+}
+
+export interface FixRecord {
+  id: string;
+  title: string;
+  risk: 'safe' | 'restart' | 'manual';
+  /** The checks the fix makes pass. */
+  addresses: string[];
+  /** The failed checks whose remedy named this fix. */
+  triggeredBy: string[];
+  summary: string;
+  outcome: FixOutcome;
+  /** Stable code of why (skipped, failed, applied-unverified): e.g. declined, rate-limited, lock-held, forbidden. */
+  reason?: string;
+  /** Plain words: what happened. */
+  message?: string;
+  /** For failed: forbidden writes name the missing permission (`patch deployments.apps in namespace x`). */
+  missing?: string;
+  steps: FixStepRecord[];
+  /** manual: the commands to run by hand (never run by the tool). */
+  commands?: string[];
+  notes?: string[];
+  /** What the wait after the steps saw (new pod Ready, /health 200). */
+  settle?: { ok: boolean; message: string };
+  /** Statuses of the addressed checks after the fix (re-checked on fresh reads). */
+  verified?: Record<string, Status>;
 }
 
 /** Helpers for building findings concisely. */

@@ -93,7 +93,7 @@ export function createStep(kind: Kind, obj: KubeObject, description: string, ext
     command: `kubectl create -f - ${heredoc(toYaml(full))}`,
     diff: objectDiff(ref, null, full),
     apply: async (w, opts) => {
-      await w.create(kind, full, opts);
+      return w.create(kind, full, opts);
     },
     ...extra,
   };
@@ -108,7 +108,7 @@ export function patchStep(ref: ObjectRef, before: KubeObject, type: Exclude<Patc
     command: `kubectl ${nsFlag(ref)}patch ${kubectlType(ref.kind)} ${ref.name} --type ${type} -p ${shq(JSON.stringify(patch))}`,
     diff: objectDiff(ref, before, applyMergePatch(before, patch)),
     apply: async (w, opts) => {
-      await w.patch(ref.kind, ref.namespace, ref.name, type, patch, opts);
+      return w.patch(ref.kind, ref.namespace, ref.name, type, patch, opts);
     },
     ...extra,
   };
@@ -127,7 +127,7 @@ export function updateStep(ref: ObjectRef, before: KubeObject, change: (fresh: K
     command,
     diff: objectDiff(ref, before, preview ?? before),
     apply: async (w, opts) => {
-      await w.update(ref.kind, ref.namespace, ref.name, change, opts);
+      return (await w.update(ref.kind, ref.namespace, ref.name, change, opts))?.after;
     },
     ...extra,
   };
@@ -177,7 +177,7 @@ export function rolloutRestartStep(ref: ObjectRef, description: string, now: () 
     disruptive: true,
     apply: async (w, opts) => {
       const patch = { spec: { template: { metadata: { annotations: { [KUBECTL_RESTARTED_AT]: now().toISOString().replace(/\.\d+Z$/, 'Z') } } } } };
-      await w.patch(ref.kind, ref.namespace, ref.name, 'strategic', patch, opts);
+      return w.patch(ref.kind, ref.namespace, ref.name, 'strategic', patch, opts);
     },
   };
 }

@@ -6,7 +6,7 @@
  * the one write path src/cluster/writer.ts.
  */
 import type { Snapshot } from '../cluster/snapshot.js';
-import type { Kind, Writer, WriteOptions } from '../cluster/writer.js';
+import type { Kind, KubeObject, Writer, WriteOptions } from '../cluster/writer.js';
 import type { CheckResult } from '../core/types.js';
 
 /** safe: no disruption; restart: restarts pods (asked for on its own); manual: printed, never run. */
@@ -36,8 +36,8 @@ export interface FixStep {
    * what it needs (a namespace, a CRD object): then the dry run is repeated right before the write.
    */
   needsEarlierSteps?: boolean;
-  /** Perform the write (`opts.dryRun`: server-side dry run only). Throws WriteError. */
-  apply(w: Writer, opts: WriteOptions): Promise<void>;
+  /** Perform the write (`opts.dryRun`: server-side dry run only); returns the object written when there is one. Throws WriteError. */
+  apply(w: Writer, opts: WriteOptions): Promise<KubeObject | void>;
 }
 
 export interface SettleResult {

@@ -6,6 +6,7 @@
 import Table from 'cli-table3';
 import { CATEGORIES, type CheckResult, type Report, type Status } from '../core/types.js';
 import { redact, sanitize, sanitizeLine } from './sanitize.js';
+import { renderFixes } from './fixes.js';
 
 export interface TableOptions {
   color: boolean;
@@ -64,6 +65,7 @@ export function renderTable(report: Report, opts: TableOptions): string {
     out.push(bold('How to fix:'));
     out.push(...fixes, '');
   }
+  out.push(...renderFixes(report, { color: !!opts.color }));
   const s = report.summary;
   const parts = (['pass', 'warn', 'fail', 'skip', 'error'] as Status[]).map((k) => paint(s[k] > 0 ? CODE[k] : 90, `${s[k]} ${k}`));
   const verdict = s.healthy ? paint(32, 'IP leases: ready') : paint(31, 'IP leases: NOT ready');
