@@ -71,9 +71,13 @@ const PATCH_CONTENT_TYPE: Record<PatchType, string> = {
   json: 'application/json-patch+json',
 };
 
-export type WriteFailure = 'forbidden' | 'conflict' | 'already-exists' | 'not-found' | 'invalid' | 'unsupported' | 'unauthorized' | 'throttled' | 'server' | 'unreachable' | 'timeout' | 'error';
+export type WriteFailure = 'forbidden' | 'denied' | 'conflict' | 'already-exists' | 'not-found' | 'invalid' | 'unsupported' | 'unauthorized' | 'throttled' | 'server' | 'unreachable' | 'timeout' | 'error';
 
-/** A write the API server refused (or that never reached it), with the API's own reason. */
+/**
+ * A write the API server refused (or that never reached it), with the API's own reason.
+ * `denied`: an admission webhook refused it (controller-runtime webhooks such as MetalLB's answer
+ * 403 too, but that is no missing permission).
+ */
 export class WriteError extends Error {
   readonly reason: WriteFailure;
   readonly status?: number;
@@ -106,7 +110,7 @@ function reasonOf(status: number, body: string): WriteFailure {
   } catch {
     /* not a Status */
   }
-  if (status === 403) return 'forbidden';
+  if (status === 403) return /admission webhook/i.test(body) ? 'denied' : 'forbidden';
   if (status === 401) return 'unauthorized';
   if (status === 404) return 'not-found';
   if (status === 409) return reason === 'AlreadyExists' ? 'already-exists' : 'conflict';
@@ -230,14 +234,16 @@ export class Writer {
   }
 
   /**
-   * Read, change, write back conditionally on the resourceVersion read; on a 409 read again
+   * Read (or take `initial`), change, write back conditionally on its resourceVersion; on a 409 read again
    * and apply `change` to the fresh object (up to `attempts` times). `change` returns null
    * when the fresh object needs nothing (someone else did it): then nothing is written.
    */
-  async update<T extends KubeObject = KubeObject>(kind: Kind, namespace: string | undefined, name: string, change: (fresh: T) => T | null, opts: WriteOptions & { attempts?: number } = {}): Promise<{ before: T; after: T } | null> {
+  async update<T extends KubeObject = KubeObject>(kind: Kind, namespace: string | undefined, name: string, change: (fresh: T) => T | null, opts: WriteOptions & { attempts?: number; initial?: T } = {}): Promise<{ before: T; after: T } | null> {
     const attempts = opts.attempts ?? 3;
     for (let i = 1; ; i++) {
-      const fresh = await this.get<T>(kind, namespace, name, opts.signal);
+      // the first attempt is conditional on the version the plan was made from (`initial`), so a
+      // change made since is never overwritten: it answers 409 and the change is made again on it
+      const fresh = i === 1 && opts.initial ? structuredClone(opts.initial) : await this.get<T>(kind, namespace, name, opts.signal);
       if (!fresh) throw new WriteError('not-found', `${describeRequest(this.request('update', kind, namespace, name))}: it no longer exists`, { status: 404 });
       const next = change(structuredClone(fresh));
       if (!next) return null;

@@ -95,8 +95,12 @@ async function runFixes(ctx: CommandContext, a: CheckArgs, opts: DoctorOptions, 
     ctx.io.stderr('\ninterrupted: no further change is sent; releasing the lock\n');
     abort.abort();
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // only while writes may be sent: a dry run (and the demo's) keeps the default Ctrl-C
+  const hook = fix.mode === 'apply';
+  if (hook) {
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
   try {
     const { report } = await runDoctorWithFixes({
       ...opts,
@@ -118,8 +122,10 @@ async function runFixes(ctx: CommandContext, a: CheckArgs, opts: DoctorOptions, 
     });
     return report;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    if (hook) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
   }
 }
 

@@ -176,8 +176,19 @@ export async function runDoctorWithFixes(opts: FixRunOptions): Promise<DoctorRun
   let lock: FixLock | undefined;
   try {
     await client.prepare();
-    const before = await diagnoseOnce(run, opts);
     const writer = new Writer(client);
+    let before = await diagnoseOnce(run, opts);
+    // apply: when something is to be written, take the lock and diagnose again under it, so the
+    // plans rest on what the cluster holds while no other fixer writes (a second fixer then
+    // either finds the lock held or the work done); a healthy cluster or a dry run takes no lock
+    let lockFailure: { reason: string; message: string; missing?: string } | undefined;
+    if (!dryRun && requestedFixes(before, registry).some((r) => r.fix.risk !== 'manual')) {
+      const got = await FixLock.acquire(writer, opts.holder ?? holderIdentity());
+      if (got.ok) {
+        lock = got.lock;
+        before = await diagnoseOnce(run, opts);
+      } else lockFailure = { reason: got.reason, message: got.message, ...('missing' in got && got.missing ? { missing: got.missing } : {}) };
+    }
     const planning = new Snapshot(client);
     const now = new Date();
     const fixOptions = { minRestartIntervalMs: opts.minRestartIntervalMs ?? DEFAULT_MIN_RESTART_INTERVAL_MS, settleTimeoutMs: opts.settleTimeoutMs ?? DEFAULT_SETTLE_TIMEOUT_MS };
@@ -246,18 +257,14 @@ export async function runDoctorWithFixes(opts: FixRunOptions): Promise<DoctorRun
     await planning.release();
     const actionable = () => planned.filter((p) => p.plan && p.record.outcome === 'dry-run');
 
-    // ---- lock (apply only: a dry run changes nothing) -------------------------------------
-    if (!dryRun && actionable().length > 0) {
-      const got = await FixLock.acquire(writer, opts.holder ?? holderIdentity());
-      if (!got.ok) {
-        for (const p of actionable()) {
-          p.record.outcome = got.reason === 'lock-held' ? 'skipped' : 'failed';
-          p.record.reason = got.reason;
-          p.record.message = got.message;
-          if ('missing' in got && got.missing) p.record.missing = got.missing;
-          for (const s of p.record.steps) s.state = 'skipped';
-        }
-      } else lock = got.lock;
+    if (lockFailure) {
+      for (const p of actionable()) {
+        p.record.outcome = lockFailure.reason === 'lock-held' ? 'skipped' : 'failed';
+        p.record.reason = lockFailure.reason;
+        p.record.message = lockFailure.message;
+        if (lockFailure.missing) p.record.missing = lockFailure.missing;
+        for (const s of p.record.steps) s.state = 'skipped';
+      }
     }
 
     // ---- server dry run of every write ---------------------------------------------------
@@ -267,9 +274,15 @@ export async function runDoctorWithFixes(opts: FixRunOptions): Promise<DoctorRun
         const s = p.steps[i]!;
         try {
           await s.apply(writer, { dryRun: true, signal });
+          delete p.record.steps[i]!.error;
           p.record.steps[i]!.state = 'dry-run';
         } catch (err) {
-          if (s.needsEarlierSteps && err instanceof WriteError && err.reason === 'not-found') continue; // proven right before its write
+          if (s.needsEarlierSteps && !lockFailure) {
+            // what an earlier step creates or removes is not there yet in a dry run (a namespace, or an
+            // overlapping pool a webhook refuses): proven by a dry run right before its own write
+            p.record.steps[i]!.error = `dry run deferred until the earlier steps are applied: ${errText(err)}`;
+            continue;
+          }
           failFix(p, i, err, true);
           dryRunFailed = p;
           break;
@@ -328,6 +341,7 @@ export async function runDoctorWithFixes(opts: FixRunOptions): Promise<DoctorRun
           if (s.needsEarlierSteps && p.record.steps[i]!.state === 'planned') await s.apply(writer, { dryRun: true, signal });
           const obj = await s.apply(writer, { signal });
           p.record.steps[i]!.state = 'applied';
+          delete p.record.steps[i]!.error;
           const note = await recordEvent(writer, p.fix.id, s, obj, p.plan?.restarts);
           if (note) (p.record.notes ??= []).push(note);
         } catch (err) {
@@ -338,6 +352,7 @@ export async function runDoctorWithFixes(opts: FixRunOptions): Promise<DoctorRun
         }
       }
       if (failed) {
+        await rollBack(writer, p);
         const done = p.record.steps.filter((s) => s.state === 'applied').length;
         p.record.message += done ? ` (${done} earlier step${done === 1 ? ' was' : 's were'} applied and stay)` : ' (nothing of this fix was applied)';
         markRest(todo, k + 1, 'stopped', `not run: ${p.fix.id} failed before it`);
@@ -384,6 +399,25 @@ export async function runDoctorWithFixes(opts: FixRunOptions): Promise<DoctorRun
   } finally {
     await lock?.release();
     await client.close();
+  }
+}
+
+/**
+ * A fix failed part way: steps that can be put back (they carry `undo`) are undone in reverse
+ * order, so e.g. a pool deleted before its replacement could be created comes back.
+ */
+async function rollBack(writer: Writer, p: Planned): Promise<void> {
+  for (let i = p.steps.length - 1; i >= 0; i--) {
+    const s = p.steps[i]!;
+    const r = p.record.steps[i]!;
+    if (r.state !== 'applied' || !s.undo) continue;
+    try {
+      await s.undo(writer);
+      r.state = 'rolled-back';
+      (p.record.notes ??= []).push(`rolled back step ${i + 1} (${s.description}) because a later step failed`);
+    } catch (err) {
+      (p.record.notes ??= []).push(`could not roll back step ${i + 1} (${s.description}): ${errText(err)}; restore it by hand`);
+    }
   }
 }
 

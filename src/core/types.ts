@@ -146,7 +146,7 @@ export interface FixStepRecord {
   diff?: string;
   disruptive?: boolean;
   /** planned: not sent; dry-run: accepted by the server's dry run; applied; failed; skipped (declined or not reached) */
-  state: 'planned' | 'dry-run' | 'applied' | 'failed' | 'skipped';
+  state: 'planned' | 'dry-run' | 'applied' | 'failed' | 'skipped' | 'rolled-back';
   error?: string;
 }
 

@@ -127,7 +127,7 @@ export function updateStep(ref: ObjectRef, before: KubeObject, change: (fresh: K
     command,
     diff: objectDiff(ref, before, preview ?? before),
     apply: async (w, opts) => {
-      return (await w.update(ref.kind, ref.namespace, ref.name, change, opts))?.after;
+      return (await w.update(ref.kind, ref.namespace, ref.name, change, { ...opts, initial: before }))?.after;
     },
     ...extra,
   };
@@ -146,6 +146,14 @@ export function deleteStep(ref: ObjectRef, before: KubeObject | null, descriptio
       await w.delete(ref.kind, ref.namespace, ref.name, { ...opts, ...(uid ? { preconditions: { uid } } : {}) });
     },
     ...extra,
+  };
+}
+
+/** An undo for a delete: create the object again as it was read (without server-owned fields). */
+export function recreateUndo(kind: Kind, before: KubeObject): (w: Writer) => Promise<void> {
+  return async (w) => {
+    const o = cleanForYaml(before);
+    if (o) await w.create(kind, o);
   };
 }
 

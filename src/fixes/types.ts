@@ -36,6 +36,12 @@ export interface FixStep {
    * what it needs (a namespace, a CRD object): then the dry run is repeated right before the write.
    */
   needsEarlierSteps?: boolean;
+  /**
+   * Puts back what this step changed, for when a LATER step of the same fix fails and the
+   * cluster would otherwise be left worse than it was found (e.g. a pool deleted before its
+   * replacement could be created). Run by the fixer in reverse order; best effort, reported.
+   */
+  undo?(w: Writer): Promise<void>;
   /** Perform the write (`opts.dryRun`: server-side dry run only); returns the object written when there is one. Throws WriteError. */
   apply(w: Writer, opts: WriteOptions): Promise<KubeObject | void>;
 }

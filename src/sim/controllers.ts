@@ -153,11 +153,16 @@ export function installControllers(world: World): void {
       const name = owner.newName();
       if (store.get(podDef, ns, name)) return;
       const pod = replacementPod(old, name, template);
-      const ar = world.afterRestart[`${ns}/${owner.workload}`];
+      // a modelled component derives its logs and answers itself (model.ts) when the pod is added
+      const modelled = world.modelOwns(ns, owner.workload);
+      const ar = modelled ? undefined : world.afterRestart[`${ns}/${owner.workload}`];
       const containers = ((pod.spec as { containers?: { name: string }[] } | undefined)?.containers ?? []).map((c) => c.name);
       if (ar?.logs) {
         for (const c of containers) world.logs.delete(`${ns}/${name}/${c}`);
         world.logs.set(`${ns}/${name}`, ar.logs);
+      } else if (modelled) {
+        world.logs.delete(`${ns}/${name}`);
+        for (const c of containers) world.logs.delete(`${ns}/${name}/${c}`);
       } else if (name !== old.metadata.name) {
         const all = world.logs.get(`${ns}/${old.metadata.name}`);
         if (all) world.logs.set(`${ns}/${name}`, all);
@@ -204,7 +209,25 @@ export function installControllers(world: World): void {
           const g = Number(cur.metadata.generation ?? 0);
           const cst = (cur.status ?? {}) as Record<string, unknown>;
           if (g <= Number(cst.observedGeneration ?? 0)) return;
-          store.put(d, { ...cur, metadata: { ...cur.metadata }, status: { ...cst, observedGeneration: g } });
+          // the rollout is complete: every replica runs the new template (kubectl rollout status reads these)
+          const replicas = Number((cur.spec as { replicas?: number } | undefined)?.replicas ?? 1);
+          const done: Record<string, unknown> = { observedGeneration: g };
+          // a scale (spec.replicas only) changes no pod in the sim: only the generation is observed
+          const scaled = cst.replicas !== undefined && Number(cst.replicas) !== replicas;
+          if (scaled) {
+            store.put(d, { ...cur, metadata: { ...cur.metadata }, status: { ...cst, ...done } });
+            return;
+          }
+          if (key === 'apps/deployments') Object.assign(done, { replicas, updatedReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas });
+          if (key === 'apps/statefulsets') {
+            const rev = `${name}-${randomSuffix(10)}`;
+            Object.assign(done, { replicas, updatedReplicas: replicas, readyReplicas: replicas, currentReplicas: replicas, availableReplicas: replicas, currentRevision: rev, updateRevision: rev });
+          }
+          if (key === 'apps/daemonsets') {
+            const desired = Number(cst.desiredNumberScheduled ?? 0);
+            Object.assign(done, { updatedNumberScheduled: desired, numberAvailable: desired, numberReady: desired });
+          }
+          store.put(d, { ...cur, metadata: { ...cur.metadata }, status: { ...cst, ...done } });
         });
       }
     }

@@ -14,21 +14,25 @@ import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { generateCerts } from './certs.js';
 import { installControllers } from './controllers.js';
+import { installModel } from './model.js';
 import { kubeconfigText, writeKubeconfig } from './kubeconfig.js';
 import { ProviderResponder } from './provider.js';
 import { ApiServer } from './server.js';
 import { Store } from './store.js';
-import type { Faults, KubeObject, RequestRecord, SimHandle, SimState, UserRule } from './types.js';
+import type { Faults, KubeObject, ModelState, RequestRecord, SimHandle, SimState, UserRule } from './types.js';
 import { World } from './world.js';
 
 export type {
   AfterRestart,
   Behaviour,
+  FailWrite,
   Faults,
   KubeObject,
   LogGenerator,
   LogLineSpec,
   LogSource,
+  ModelSpec,
+  ModelState,
   ProviderStatusSpec,
   ProxyResponse,
   RequestRecord,
@@ -102,6 +106,7 @@ export async function startSim(state: SimState, opts: Partial<Faults> = {}): Pro
       errorRate: opts.errorRate ?? bf.errorRate ?? 0,
       hang: opts.hang ?? bf.hang ?? [],
       burst429: { ...(opts.burst429 ?? bf.burst429 ?? { remaining: 0, retryAfterSeconds: 1 }) },
+      failWrites: (opts.failWrites ?? bf.failWrites ?? []).map((w) => ({ ...w })),
     };
     const requests: RequestRecord[] = [];
     const providerRequests: RequestRecord[] = [];
@@ -110,6 +115,7 @@ export async function startSim(state: SimState, opts: Partial<Faults> = {}): Pro
     await provider.start();
     const world = new World(store, behaviour, provider);
     installControllers(world);
+    const model = installModel(world, behaviour);
 
     const api = new ApiServer(world, certs, faults, requests, { http2: behaviour.http2 === true });
     const adminToken = token('admin');
@@ -147,6 +153,9 @@ export async function startSim(state: SimState, opts: Partial<Faults> = {}): Pro
       objects(): KubeObject[] {
         return store.all();
       },
+      model() {
+        return model ? model.state() : null;
+      },
       close(): Promise<void> {
         closed ??= (async () => {
           world.close();
@@ -175,4 +184,25 @@ export async function kubeconfigForUser(sim: SimHandle, user: string): Promise<s
   const caCert = Buffer.from(cfg.clusters[0]!.cluster['certificate-authority-data'], 'base64').toString('utf8');
   const text = kubeconfigText({ server: sim.server, caCert, user, token: user, context: user });
   return writeKubeconfig(dirname(sim.kubeconfigPath), `kubeconfig-user-${user.replace(/[^A-Za-z0-9_.-]/g, '_')}`, text);
+}
+
+/**
+ * Poll the modelled state (Behaviour `model`) until `pred` holds; resolves with that state.
+ * Rejects after `timeoutMs` (default 20 s) with the last state in the message.
+ *
+ *   await waitForModel(sim, (m) => m.ipOperators['operator-ip']?.unlocked === true);
+ */
+export async function waitForModel(
+  sim: SimHandle,
+  pred: (m: ModelState) => boolean,
+  opts: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<ModelState> {
+  const end = Date.now() + (opts.timeoutMs ?? 20_000);
+  for (;;) {
+    const m = sim.model();
+    if (!m) throw new Error('nothing is modelled in this sim (Behaviour model is off)');
+    if (pred(m)) return m;
+    if (Date.now() > end) throw new Error(`modelled state not reached in time; last: ${JSON.stringify(m)}`);
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 50));
+  }
 }

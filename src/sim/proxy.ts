@@ -12,14 +12,16 @@ import type { Ctx, ResourceRoute } from './api.js';
 import { ApiError, badRequest, notFound } from './http.js';
 import { selectorObjectMatches } from './selectors.js';
 import type { KubeObject, ProxyResponse } from './types.js';
+import type { World } from './world.js';
 
-interface SvcPort {
+export interface SvcPort {
   name?: string;
+  protocol?: string;
   port?: number;
   targetPort?: number | string;
 }
 
-function podReady(p: KubeObject): boolean {
+export function podReady(p: KubeObject): boolean {
   const st = (p.status ?? {}) as { phase?: string; conditions?: { type: string; status: string }[] };
   if (p.metadata.deletionTimestamp) return false;
   if (st.phase !== 'Running') return false;
@@ -28,8 +30,8 @@ function podReady(p: KubeObject): boolean {
 }
 
 /** Ready endpoint addresses for a service port name, from an Endpoints object or the selector. */
-function readyEndpoints(ctx: Ctx, ns: string, svc: KubeObject, portName: string): string[] {
-  const { store } = ctx.world;
+export function readyEndpoints(world: World, ns: string, svc: KubeObject, portName: string): string[] {
+  const { store } = world;
   const epDef = store.registry.get('', 'endpoints')!;
   const ep = store.get(epDef, ns, svc.metadata.name);
   if (ep) {
@@ -55,9 +57,25 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-export async function handleServiceProxy(ctx: Ctx, route: ResourceRoute): Promise<void> {
-  const ns = route.ns!;
-  const id = route.name!;
+/** What a modelled component answers for a proxied request (see model.ts). */
+export type ModelAnswer = ProxyResponse | 'refused' | undefined;
+
+export interface ProxyTarget {
+  ns: string;
+  svc: KubeObject;
+  /** the Service port the request names */
+  port: SvcPort;
+  /** the path after `proxy/`, without the leading slash */
+  path: string;
+}
+
+/**
+ * The answer the API server's service proxy gives for NS/[scheme:]NAME[:PORT] and a path, or an
+ * ApiError as the real one (404 no Service, 503 no port / no endpoints / connection refused).
+ * Shared by the HTTP handler and the modelled components (an operator reading metrics, the
+ * provider's waiter checking /health).
+ */
+export function resolveProxy(world: World, ns: string, id: string, path: string, query = ''): ProxyResponse {
   const parts = id.split(':');
   let scheme = '';
   let name: string;
@@ -68,7 +86,7 @@ export async function handleServiceProxy(ctx: Ctx, route: ResourceRoute): Promis
   else throw badRequest(`invalid service request "${id}"`);
   if (!name || (scheme && scheme !== 'http' && scheme !== 'https')) throw badRequest(`invalid service request "${id}"`);
 
-  const { store } = ctx.world;
+  const { store } = world;
   const svcDef = store.registry.get('', 'services')!;
   const svc = store.get(svcDef, ns, name);
   if (!svc) throw notFound('services', name, '', 'services');
@@ -83,15 +101,18 @@ export async function handleServiceProxy(ctx: Ctx, route: ResourceRoute): Promis
   } else {
     entry = ports.find((p) => (p.name ?? '') === port);
   }
-  const eps = entry ? readyEndpoints(ctx, ns, svc, portName) : [];
+  const eps = entry ? readyEndpoints(world, ns, svc, portName) : [];
   if (eps.length === 0) {
     throw new ApiError(503, `no endpoints available for service "${entry ? name : id}"`, 'ServiceUnavailable');
   }
+  const refused = () => {
+    const target = entry!.targetPort ?? entry!.port;
+    return new ApiError(503, `error trying to reach service: dial tcp ${eps[0]}:${String(target)}: connect: connection refused`, 'ServiceUnavailable');
+  };
+  const modelled = world.modelProxy?.({ ns, svc, port: entry!, path });
+  if (modelled === 'refused') throw refused();
+  if (modelled) return modelled;
 
-  const path = (route.rest ?? '').replace(/^\//, '');
-  const rawUrl = ctx.req.url ?? '';
-  const qi = rawUrl.indexOf('?');
-  const query = qi < 0 ? '' : rawUrl.slice(qi + 1);
   const aliases = [...new Set([port, entry!.name ?? '', entry!.port !== undefined ? String(entry!.port) : ''])];
   const candidates: string[] = [];
   for (const a of aliases) {
@@ -100,15 +121,19 @@ export async function handleServiceProxy(ctx: Ctx, route: ResourceRoute): Promis
     if (query) candidates.push(`${base}?${query}`);
     candidates.push(base);
   }
-  let resp: ProxyResponse | undefined;
   for (const c of candidates) {
-    resp = ctx.world.proxy.get(c);
-    if (resp) break;
+    const resp = world.proxy.get(c);
+    if (resp) return resp;
   }
-  if (!resp) {
-    const target = entry!.targetPort ?? entry!.port;
-    throw new ApiError(503, `error trying to reach service: dial tcp ${eps[0]}:${String(target)}: connect: connection refused`, 'ServiceUnavailable');
-  }
+  throw refused();
+}
+
+export async function handleServiceProxy(ctx: Ctx, route: ResourceRoute): Promise<void> {
+  const path = (route.rest ?? '').replace(/^\//, '');
+  const rawUrl = ctx.req.url ?? '';
+  const qi = rawUrl.indexOf('?');
+  const query = qi < 0 ? '' : rawUrl.slice(qi + 1);
+  const resp = resolveProxy(ctx.world, route.ns!, route.name!, path, query);
   if (resp.hang) {
     await new Promise<void>((resolve) => ctx.track(resolve));
     return;

@@ -82,6 +82,8 @@ const BUILTIN: ResourceDef[] = [
   def('apiextensions.k8s.io', ['v1'], 'customresourcedefinitions', 'CustomResourceDefinition', false, ['crd', 'crds'], ['status']),
   def('authorization.k8s.io', ['v1'], 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', false, [], [], ['create']),
   def('coordination.k8s.io', ['v1'], 'leases', 'Lease', true),
+  // the newer Events API (stored apart from core/v1 events in the sim; the real server shares them)
+  def('events.k8s.io', ['v1'], 'events', 'Event', true, ['ev']),
 ];
 // the kinds of subresources (for discovery)
 const SUB_KIND: Record<string, string> = { log: 'Pod', exec: 'PodExecOptions', eviction: 'Eviction', proxy: 'ServiceProxyOptions', scale: 'Scale' };

@@ -139,6 +139,12 @@ export class ApiServer {
       const secs = f.burst429.retryAfterSeconds;
       throw new ApiError(429, 'Too many requests, please try again later.', 'TooManyRequests', { retryAfterSeconds: secs }, { 'Retry-After': String(secs) });
     }
+    const isDryRun = new URLSearchParams(rawQuery).getAll('dryRun').includes('All');
+    const fw = f.failWrites.find((w) => w.method === method && w.path.test(rawPath) && (w.times === undefined || w.times > 0) && (w.dryRun === undefined || w.dryRun === isDryRun));
+    if (fw) {
+      if (fw.times !== undefined) fw.times--;
+      throw new ApiError(fw.status, fw.status >= 500 ? 'Internal error occurred: simulated write failure' : 'simulated write failure');
+    }
     if (f.errorRate > 0 && this.random() < f.errorRate) {
       throw new ApiError(500, 'Internal error occurred: simulated failure', 'InternalError');
     }

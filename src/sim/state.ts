@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import type { Behaviour, KubeObject, SimState } from './types.js';
+import type { Behaviour, FailWrite, KubeObject, ModelSpec, SimState } from './types.js';
 
 export const BEHAVIOUR_API_VERSION = 'sim.akash-ip-doctor/v1';
 
@@ -52,6 +52,27 @@ function mergeBehaviour(into: Behaviour, doc: Record<string, unknown>, where: st
     if (typeof f.latencyMs === 'number') faults.latencyMs = f.latencyMs;
     if (typeof f.errorRate === 'number') faults.errorRate = f.errorRate;
     if (Array.isArray(f.hang)) faults.hang = f.hang.map((s) => new RegExp(String(s)));
+    if (Array.isArray(f.failWrites)) {
+      faults.failWrites = f.failWrites.map((w, i) => {
+        if (!isRecord(w)) throw new Error(`${where}: Behaviour.faults.failWrites[${i}] must be a mapping`);
+        const method = String(w.method ?? '').toUpperCase();
+        if (!['POST', 'PUT', 'PATCH', 'DELETE'].includes(method)) throw new Error(`${where}: Behaviour.faults.failWrites[${i}].method must be POST|PUT|PATCH|DELETE, got ${String(w.method)}`);
+        if (typeof w.path !== 'string' || !w.path) throw new Error(`${where}: Behaviour.faults.failWrites[${i}].path must be a regular expression`);
+        const status = Number(w.status ?? 500);
+        if (!Number.isInteger(status) || status < 400 || status > 599) throw new Error(`${where}: Behaviour.faults.failWrites[${i}].status must be 400-599`);
+        const out: FailWrite = { method, path: new RegExp(w.path), status };
+        if (w.times !== undefined) {
+          const t = Number(w.times);
+          if (!Number.isInteger(t) || t < 0) throw new Error(`${where}: Behaviour.faults.failWrites[${i}].times must be a whole number`);
+          out.times = t;
+        }
+        if (w.dryRun !== undefined) {
+          if (typeof w.dryRun !== 'boolean') throw new Error(`${where}: Behaviour.faults.failWrites[${i}].dryRun must be true or false`);
+          out.dryRun = w.dryRun;
+        }
+        return out;
+      });
+    }
     if (isRecord(f.burst429)) {
       faults.burst429 = {
         remaining: Number(f.burst429.remaining ?? 0),
@@ -62,6 +83,21 @@ function mergeBehaviour(into: Behaviour, doc: Record<string, unknown>, where: st
   if (typeof doc.defaultCrds === 'boolean') into.defaultCrds = doc.defaultCrds;
   if (typeof doc.kubernetesVersion === 'string') into.kubernetesVersion = doc.kubernetesVersion;
   if (typeof doc.http2 === 'boolean') into.http2 = doc.http2;
+  if (doc.model !== undefined && doc.model !== null) into.model = parseModel(doc.model, where);
+}
+
+const MODEL_KEYS = ['ipOperator', 'provider', 'metallb', 'hostnameOperator'] as const;
+
+function parseModel(v: unknown, where: string): Behaviour['model'] {
+  if (typeof v === 'boolean') return v;
+  if (!isRecord(v)) throw new Error(`${where}: Behaviour.model must be true/false or a mapping of ${MODEL_KEYS.join(', ')}`);
+  const out: ModelSpec = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (!(MODEL_KEYS as readonly string[]).includes(k)) throw new Error(`${where}: Behaviour.model.${k} is not a component (known: ${MODEL_KEYS.join(', ')})`);
+    if (typeof x !== 'boolean') throw new Error(`${where}: Behaviour.model.${k} must be true or false`);
+    out[k as (typeof MODEL_KEYS)[number]] = x;
+  }
+  return out;
 }
 
 function checkObject(o: unknown, where: string): KubeObject {

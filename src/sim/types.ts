@@ -58,6 +58,18 @@ export interface AfterRestart {
   providerStatus?: ProviderStatusSpec;
 }
 
+/** The modelled state, as `SimHandle.model()` returns it. */
+export interface ModelState {
+  flags: Required<ModelSpec>;
+  /** MetalLB metrics answered by the model (false while a scripted answer is the past) */
+  metallbLive: boolean;
+  hostnameLive: boolean;
+  /** live IP operator processes by layout name (operator-ip, akash-ip-operator) */
+  ipOperators: Record<string, { pod: string; discovered: boolean; unlocked: boolean; pool: string; usage: { Available: number; InUse: number } | null }>;
+  /** the live provider process (null while the scripted past applies) */
+  provider: { pod: string; waitables: ('hostname' | 'ip')[]; waitingFor: 'hostname' | 'ip' | null; passed: boolean; discoveryStuck: string | null } | null;
+}
+
 export interface UserRule {
   verbs: string[];
   resources: string[];
@@ -95,6 +107,27 @@ export interface Behaviour {
   http2?: boolean;
   /** Sim extension: Kubernetes version reported by /version (default v1.30.4). */
   kubernetesVersion?: string;
+  /**
+   * Sim extension (default off): components whose state the sim derives from the cluster
+   * objects by the upstream rules (model.ts, README "Modelled components"). `true` = all.
+   * What the scenario scripts for a modelled component (logs, proxy answers, providerStatus)
+   * is its past: it keeps those answers until its pod is (re)created; then, and for a
+   * modelled component the scenario scripts nothing for, the model answers. With a component
+   * modelled, its `afterRestart` is not used.
+   */
+  model?: boolean | ModelSpec;
+}
+
+/** Which components the sim models (Behaviour `model`). */
+export interface ModelSpec {
+  /** IP operator (operator-ip:rest or akash-ip-operator:api): discovery, barrier, /health, /usage, logs */
+  ipOperator?: boolean;
+  /** Provider (StatefulSet akash-provider): discovery of its operators, start-up waiter, /status, logs */
+  provider?: boolean;
+  /** MetalLB controller metrics (metallb-system/controller:monitoring/metrics) from pools and LoadBalancer Services */
+  metallb?: boolean;
+  /** Hostname operator (operator-hostname:rest): healthy iff its pod is Running and Ready */
+  hostnameOperator?: boolean;
 }
 
 export interface SimState {
@@ -111,6 +144,21 @@ export interface Faults {
   /** request paths that never answer */
   hang: RegExp[];
   burst429: { remaining: number; retryAfterSeconds: number };
+  /**
+   * Writes that fail (an interrupted plan): a request whose method and path (regex on the
+   * raw path) match answers `status` with a Status body and changes nothing; `times` bounds
+   * how often (default: every time). Counted down in place.
+   */
+  failWrites: FailWrite[];
+}
+
+export interface FailWrite {
+  method: string;
+  path: RegExp;
+  status: number;
+  times?: number;
+  /** true: only server dry runs (`dryRun=All`) fail; false: only real writes; absent: both */
+  dryRun?: boolean;
 }
 
 export interface RequestRecord {
@@ -147,5 +195,7 @@ export interface SimHandle {
   tlsHandshakes(): TlsCounts;
   addUser(name: string, rules: UserRule[]): Promise<string>;
   objects(): KubeObject[];
+  /** The modelled components' state (Behaviour `model`); null when nothing is modelled. */
+  model(): ModelState | null;
   close(): Promise<void>;
 }

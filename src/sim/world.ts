@@ -3,6 +3,7 @@
  * responses, afterRestart, provider responder) and pending controller timers.
  */
 import type { ProviderResponder } from './provider.js';
+import type { ModelAnswer, ProxyTarget } from './proxy.js';
 import type { Store } from './store.js';
 import type { AfterRestart, Behaviour, LogSource, ProxyResponse } from './types.js';
 
@@ -13,6 +14,13 @@ export class World {
   readonly baseTime = Date.now();
   readonly gitVersion: string;
   private timers = new Set<NodeJS.Timeout>();
+  /**
+   * Set by the component model (model.ts): its answer for a proxied request to a Service with
+   * ready endpoints, `'refused'` (nothing listens), or undefined (the scripted answers apply).
+   */
+  modelProxy?: (t: ProxyTarget) => ModelAnswer;
+  /** Set by the component model: true when the model owns the pods of `namespace/workload` (afterRestart then does not apply). */
+  modelOwns: (ns: string, workload: string) => boolean = () => false;
   closed = false;
 
   constructor(

@@ -6,8 +6,8 @@
  */
 import type * as k8s from '@kubernetes/client-node';
 import type { KubeObject, Snapshot } from '../../cluster/snapshot.js';
-import { readSetting } from './flags.js';
-import { AKASH_NS, IP_OPERATOR_LAYOUTS, METALLB_NS, imageTag } from './akash.js';
+import { AKASH_NS, METALLB_NS, imageTag } from './akash.js';
+import { operatorPoolSetting, operatorTarget, type OperatorPoolSetting } from './ip-operator.js';
 import { parsePrometheusText, labelValues, sampleValue, type ParsedMetrics } from './prometheus.js';
 
 export const METALLB_GROUP = 'metallb.io';
@@ -334,39 +334,46 @@ export function memberlistSecretName(ds: k8s.V1DaemonSet): { name: string; from:
 
 export interface OperatorPool {
   name: string;
-  /** `default`, or where the override came from (`--metal-lb-pool on deployment/operator-ip`). */
+  /** `default`, or where the override came from (`args --metal-lb-pool=x`, `env AP_METAL_LB_POOL`). */
   source: string;
+  /**
+   * Set when the pool cannot be known (the setting comes from a Secret, or the operator's
+   * Deployment cannot be read): then `name` is only the chart's default and nothing may act on it.
+   */
+  unknown?: string;
 }
 
 /**
- * The operator's pool override, read like provider-services reads it (flags.ts):
- * `--metal-lb-pool`, else env AP_METAL_LB_POOL / AKASH_METAL_LB_POOL (literal, ConfigMap key, envFrom).
- */
-async function poolOverride(snap: Snapshot, dep: k8s.V1Deployment): Promise<string | undefined> {
-  const ns = dep.metadata?.namespace ?? AKASH_NS;
-  for (const c of dep.spec?.template?.spec?.containers ?? []) {
-    const v = (await readSetting(snap, ns, c, { flag: 'metal-lb-pool' })).value?.trim();
-    if (v) return v;
-  }
-  return undefined;
-}
-
-/**
- * The pool the IP operator reads: `default` unless its Deployment passes
- * `--metal-lb-pool` (or AKASH_METAL_LB_POOL). Never throws: on any read
- * problem it assumes `default`, which is what the chart deploys.
+ * The pool the IP operator reads, from the operator the provider talks to (the layout its
+ * version looks for, operatorTarget in ip-operator.ts): `--metal-lb-pool`, else env
+ * AP_METAL_LB_POOL / AKASH_METAL_LB_POOL (literal, ConfigMap key, envFrom), else `default`
+ * (akash-network/provider:cluster/kube/operators/clients/metallb/client.go:89). No operator
+ * installed: `default`, what the chart deploys. A setting that cannot be read (a Secret, an
+ * unreadable Deployment) gives `unknown` with the reason, never a guess. Never throws.
  */
 export function operatorPool(snap: Snapshot): Promise<OperatorPool> {
   return snap.once('metallb.operator-pool', async () => {
-    for (const l of IP_OPERATOR_LAYOUTS) {
-      try {
-        const dep = await snap.getDeployment(AKASH_NS, l.name);
-        const v = dep ? await poolOverride(snap, dep) : undefined;
-        if (v) return { name: v, source: `--metal-lb-pool on deployment ${AKASH_NS}/${l.name}` };
-      } catch {
-        /* cannot read: assume the default */
-      }
+    let used;
+    try {
+      used = (await operatorTarget(snap)).used;
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      return { name: DEFAULT_POOL, source: 'unknown', unknown: `the IP operator's Deployment could not be read (${why})` };
     }
+    // no operator yet: the chart's operator reads `default`
+    if (!used) return { name: DEFAULT_POOL, source: 'default' };
+    const where = used.layout.deployment ? `deployment ${AKASH_NS}/${used.layout.name}` : `pods ${used.layout.selector}`;
+    let setting: OperatorPoolSetting;
+    try {
+      setting = await operatorPoolSetting(snap, used);
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      return { name: DEFAULT_POOL, source: 'unknown', unknown: `the pool setting of ${where} could not be read (${why})` };
+    }
+    if (setting.setting?.unreadable) {
+      return { name: DEFAULT_POOL, source: 'unknown', unknown: `--metal-lb-pool of ${where} comes from ${setting.setting.source}, which is not read` };
+    }
+    if (setting.name !== DEFAULT_POOL) return { name: setting.name, source: `--metal-lb-pool on ${where} (${setting.source})` };
     return { name: DEFAULT_POOL, source: 'default' };
   });
 }

@@ -20,12 +20,13 @@ export const check: Check = {
   category: 'metallb',
   dependsOn: ['cluster.api', 'metallb.namespace'],
   doc: {
-    what: 'Lists the L2Advertisements and BGPAdvertisements in metallb-system and checks that at least one selects pool default: by name in ipAddressPools, by a label selector in ipAddressPoolSelectors that matches the pool\'s labels, or by naming neither (which selects every pool: "If no IPAddressPool is selected by this or by the list, the advertisement is applied to all the IPAddressPools", metallb/metallb:api/v1beta1/l2advertisement_types.go:30-34 at v0.14.9, the same in bgpadvertisement_types.go). details.reason: announced, no-advertisements, pool-not-selected, no-pool.',
+    what: 'Lists the L2Advertisements and BGPAdvertisements in metallb-system and checks that at least one selects pool default: by name in ipAddressPools, by a label selector in ipAddressPoolSelectors that matches the pool\'s labels, or by naming neither (which selects every pool: "If no IPAddressPool is selected by this or by the list, the advertisement is applied to all the IPAddressPools", metallb/metallb:api/v1beta1/l2advertisement_types.go:30-34 at v0.14.9, the same in bgpadvertisement_types.go). details.reason: announced, no-advertisements, pool-not-selected, no-pool, operator-pool-unknown.',
     why: 'Without an advertisement MetalLB still assigns addresses from the pool, but no speaker announces them: the lease Service shows an external IP that nobody on the network can reach.',
     fix: 'Create the advertisement from the guide: `echo \'{"apiVersion":"metallb.io/v1beta1","kind":"L2Advertisement","metadata":{"name":"l2advertisement1","namespace":"metallb-system"},"spec":{"ipAddressPools":["default"]}}\' | kubectl apply -f -`, or add default to the ipAddressPools of an existing one with `kubectl -n metallb-system edit l2advertisements.metallb.io <name>`. BGP setups need a BGPAdvertisement (and BGPPeers) instead.',
   },
   async run(ctx) {
     const [pools, ads, target] = await Promise.all([listPools(ctx.cluster), listAdvertisements(ctx.cluster), operatorPool(ctx.cluster)]);
+    if (target.unknown) return skip(`the pool the IP operator reads is unknown: ${target.unknown}`, { details: { reason: 'operator-pool-unknown', poolSource: target.unknown } });
     const want = target.name;
     const pool = (pools ?? []).find((p) => p.metadata?.name === want);
     if (!pool) return skip(`no IPAddressPool ${want} in ${METALLB_NS} to announce (see metallb.default-pool)`, { details: { reason: 'no-pool', pool: want } });
@@ -48,7 +49,7 @@ export const check: Check = {
     let name = 'l2advertisement1';
     for (let i = 2; existing.has(name); i++) name = `l2advertisement${i}`;
     const cmd = createL2AdvertisementCommand(name, want);
-    const remedy = { summary: `create L2Advertisement ${METALLB_NS}/${name} for pool ${want}`, commands: [cmd] };
+    const remedy = { summary: `create L2Advertisement ${METALLB_NS}/${name} for pool ${want}`, commands: [cmd], fixId: 'metallb.create-l2-advertisement', params: { pool: want } };
     if (ads.length === 0) {
       details.reason = 'no-advertisements';
       return fail(`no L2Advertisement or BGPAdvertisement in ${METALLB_NS}: addresses of pool ${want} are assigned but never announced`, {

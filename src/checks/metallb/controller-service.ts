@@ -200,7 +200,7 @@ export const check: Check = {
         return fail(message, {
           details,
           hint: `Point port "${PORT_NAME}" at the controller's metrics port ${metricsPort}: ${cmd}`,
-          remedy: { summary: `set targetPort of port ${PORT_NAME} of Service ${METALLB_NS}/${SERVICE_NAME} to ${metricsPort}`, commands: [cmd] },
+          remedy: { summary: `set targetPort of port ${PORT_NAME} of Service ${METALLB_NS}/${SERVICE_NAME} to ${metricsPort}`, commands: [cmd], fixId: 'metallb.expose-controller', ...(deployment ? { params: { deployment } } : {}) },
         });
       }
       if (onlyNotRunning) {

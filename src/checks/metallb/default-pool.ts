@@ -1,4 +1,4 @@
-import { fail, pass, warn, type Check } from '../../core/types.js';
+import { fail, pass, skip, warn, type Check } from '../../core/types.js';
 import { ClusterError } from '../../cluster/errors.js';
 import { METALLB_NS } from '../lib/akash.js';
 import { DEFAULT_POOL, FUTURE_LEASE, LEASE_SERVICE_SELECTOR, allocationMiss, listAdvertisements, listNames, listPools, operatorPool, type Advertisement, type AllocationMiss, type LeaseProbe } from '../lib/metallb.js';
@@ -89,7 +89,7 @@ export const check: Check = {
   category: 'metallb',
   dependsOn: ['cluster.api', 'metallb.namespace'],
   doc: {
-    what: 'Lists the IPAddressPools in metallb-system and checks that one is named default (or the name given to the IP operator with --metal-lb-pool), that every address entry is a valid CIDR (a.b.c.d/nn, IPv6 too) or range (start-end), and that no two entries of any pool overlap. Reports the pool size (avoidBuggyIPs skips .0 and .255 addresses). When the IP operator uses pool default it puts no address-pool annotation on lease Services, so MetalLB must be able to auto-assign the pool to them: `autoAssign: false` fails, and so does a `serviceAllocation` that does not cover lease Services (per-lease namespaces labelled akash.network=true, Services labelled akash.network/service-target=metal-lb; tested for a new lease and for the lease Services that exist), because MetalLB skips such a pool for every Service it does not select (metallb/metallb:internal/allocator/allocator.go:360 and :485-525 at v0.14.9; fields in api/v1beta1/ipaddresspool_types.go:35,51,55-66). Another pool whose serviceAllocation selects lease Services warns: leases get their IPs there first. details.reason: pool-ok, crd-missing, no-pools, pool-missing, invalid-entry, no-addresses, other-pool-invalid, overlap, auto-assign-disabled, service-allocation-excludes-leases, other-pool-captures-leases.',
+    what: 'Lists the IPAddressPools in metallb-system and checks that one is named default (or the name given to the IP operator with --metal-lb-pool), that every address entry is a valid CIDR (a.b.c.d/nn, IPv6 too) or range (start-end), and that no two entries of any pool overlap. Reports the pool size (avoidBuggyIPs skips .0 and .255 addresses). When the IP operator uses pool default it puts no address-pool annotation on lease Services, so MetalLB must be able to auto-assign the pool to them: `autoAssign: false` fails, and so does a `serviceAllocation` that does not cover lease Services (per-lease namespaces labelled akash.network=true, Services labelled akash.network/service-target=metal-lb; tested for a new lease and for the lease Services that exist), because MetalLB skips such a pool for every Service it does not select (metallb/metallb:internal/allocator/allocator.go:360 and :485-525 at v0.14.9; fields in api/v1beta1/ipaddresspool_types.go:35,51,55-66). Another pool whose serviceAllocation selects lease Services warns: leases get their IPs there first. details.reason: pool-ok, operator-pool-unknown, crd-missing, no-pools, pool-missing, invalid-entry, no-addresses, other-pool-invalid, overlap, auto-assign-disabled, service-allocation-excludes-leases, other-pool-captures-leases.',
     why: 'The IP operator reads only pool default (or its --metal-lb-pool; akash-network/provider:cluster/kube/operators/clients/metallb/client.go:89). When the pool has another name it reports 0 free IPs without any error, so the provider never bids on IP leases and nothing in the logs says why. An invalid or overlapping entry makes MetalLB reject its whole configuration, so no Service gets an address. A pool MetalLB may not auto-assign to lease Services leaves every new lease Service <pending> (AllocationFailed: no available IPs), although the operator still counts its addresses as free.',
     fix: 'Create the pool as in the guide: an IPAddressPool named default in metallb-system with your public ranges, e.g. `echo \'{"apiVersion":"metallb.io/v1beta1","kind":"IPAddressPool","metadata":{"name":"default","namespace":"metallb-system"},"spec":{"addresses":["203.0.113.0/28"]}}\' | kubectl apply -f -`. A pool under another name must be recreated as default (pools cannot be renamed): export it with `kubectl -n metallb-system get ipaddresspools.metallb.io <name> -o json`, delete it, and apply it under the name default; update advertisements that name it. Write single addresses as /32, and remove overlapping entries with `kubectl -n metallb-system edit ipaddresspools.metallb.io <name>`. autoAssign: false: `kubectl -n metallb-system patch ipaddresspools.metallb.io default --type=merge -p \'{"spec":{"autoAssign":true}}\'`. A serviceAllocation that misses leases: remove it (`kubectl -n metallb-system patch ipaddresspools.metallb.io default --type=json -p \'[{"op":"remove","path":"/spec/serviceAllocation"}]\'`) or select the lease namespaces with a namespaceSelector on akash.network=true.',
   },
@@ -102,6 +102,9 @@ export const check: Check = {
         details: { reason: 'crd-missing', crd: RES },
         hint: 'Install MetalLB 0.14.9, which brings the CRDs (see metallb.version): helm -n metallb-system upgrade --install metallb metallb/metallb --version 0.14.9',
       });
+    }
+    if (target.unknown) {
+      return skip(`the pool the IP operator reads is unknown: ${target.unknown}`, { details: { reason: 'operator-pool-unknown', poolSource: target.unknown, pools: objects.map((o) => o.metadata?.name ?? '') } });
     }
     const parsed: ParsedPool[] = objects.map((o) => parsePool(o.metadata?.name ?? '', o.spec?.addresses, o.spec?.avoidBuggyIPs === true));
     const names = parsed.map((p) => p.name);
@@ -138,7 +141,9 @@ export const check: Check = {
         hint: other
           ? `Recreate pool ${other} under the name ${want}, then point advertisements that name ${other} at ${want}: ${commands.join(' && ')}`
           : `Recreate the pool meant for leases under the name ${want}: kubectl -n ${METALLB_NS} get ${RES} <name> -o json, delete it and apply it with metadata.name ${want}`,
-        ...(other && repoint ? { remedy: { summary: `recreate IPAddressPool ${other} as ${want}${repoint.length ? ' and point its advertisements at it' : ''}`, commands } } : {}),
+        ...(other && repoint
+          ? { remedy: { summary: `recreate IPAddressPool ${other} as ${want}${repoint.length ? ' and point its advertisements at it' : ''}`, commands, ...(want === DEFAULT_POOL ? { fixId: 'metallb.rename-pool', params: { from: other, to: want } } : {}) } }
+          : {}),
       });
     }
 

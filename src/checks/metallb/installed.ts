@@ -32,7 +32,7 @@ export const check: Check = {
       return fail(`no MetalLB controller Deployment in ${METALLB_NS} (looked for the labels app.kubernetes.io/name=metallb,app.kubernetes.io/component=controller of the Helm chart, app=metallb,component=controller of manifests/Kubespray, and the metallb/controller image)`, {
         details: { reason: 'controller-missing', namespace: METALLB_NS, looked: ['app.kubernetes.io/name=metallb,app.kubernetes.io/component=controller', 'app=metallb,component=controller', 'image quay.io/metallb/controller'] },
         hint: `Install MetalLB ${RECOMMENDED_METALLB}: ${HELM_INSTALL.join(' && ')}`,
-        remedy: { summary: `install MetalLB ${RECOMMENDED_METALLB} with Helm into ${METALLB_NS}`, commands: HELM_INSTALL },
+        remedy: { summary: `install MetalLB ${RECOMMENDED_METALLB} with Helm into ${METALLB_NS}`, commands: HELM_INSTALL, fixId: 'metallb.install' },
       });
     }
     const dep = ctrl.deployment;

@@ -5,6 +5,17 @@ import { METALLB_NS } from '../lib/akash.js';
 import { convertLegacyConfig, isLegacyConfig, type Conversion, type LegacyPool } from '../lib/legacy-config.js';
 import { RECOMMENDED_METALLB, advertisementSelects, compareVersion, controllerVersion, listAdvertisements, listNames, listPools, upgradeCommand, type Advertisement } from '../lib/metallb.js';
 
+/**
+ * Label of the backup copy `metallb.migrate-legacy-config` keeps of a migrated ConfigMap
+ * (value: the original's name): a backup is not a live legacy configuration.
+ */
+export const BACKUP_OF_LABEL = 'akash-ip-doctor/backup-of';
+
+/** The legacy MetalLB ConfigMaps of a list (backups kept by the migration excluded). */
+export function legacyConfigMaps(cms: readonly k8s.V1ConfigMap[]): k8s.V1ConfigMap[] {
+  return cms.filter((cm) => isLegacyConfig(cm.data?.config) && !cm.metadata?.labels?.[BACKUP_OF_LABEL]);
+}
+
 interface LegacyState {
   configMap: string;
   conversion: Conversion;
@@ -12,13 +23,13 @@ interface LegacyState {
   missing: string[];
 }
 
-function sameAddresses(a: readonly string[], b: readonly unknown[]): boolean {
+export function sameAddresses(a: readonly string[], b: readonly unknown[]): boolean {
   const norm = (xs: readonly unknown[]) => [...new Set(xs.map((x) => String(x).replace(/\s+/g, '')))].sort().join(',');
   return norm(a) === norm(b);
 }
 
 /** Which pools / advertisements of the legacy config have no equivalent resource. */
-function notMigrated(pools: LegacyPool[], existing: KubeObject[] | null, ads: Advertisement[]): string[] {
+export function notMigrated(pools: LegacyPool[], existing: KubeObject[] | null, ads: Advertisement[]): string[] {
   const missing: string[] = [];
   for (const p of pools) {
     const cr = existing?.find((o) => o.metadata?.name === p.name);
@@ -58,7 +69,7 @@ export const check: Check = {
   },
   async run(ctx) {
     const cms: k8s.V1ConfigMap[] = await ctx.cluster.listConfigMaps(METALLB_NS);
-    const legacy = cms.filter((cm) => isLegacyConfig(cm.data?.config));
+    const legacy = legacyConfigMaps(cms);
     if (legacy.length === 0) return pass(`no legacy MetalLB ConfigMap (address-pools) in ${METALLB_NS}`, { details: { reason: 'no-legacy-config', configMapsScanned: cms.length } });
 
     const [pools, ads, version] = await Promise.all([listPools(ctx.cluster), listAdvertisements(ctx.cluster), controllerVersion(ctx.cluster)]);
@@ -117,6 +128,8 @@ export const check: Check = {
         remedy: {
           summary: `delete the left-over ConfigMap ${cmRef}`,
           commands: [`kubectl -n ${METALLB_NS} get cm ${first.configMap} -o yaml > metallb-legacy-config.yaml`, `kubectl -n ${METALLB_NS} delete cm ${first.configMap}`],
+          fixId: 'metallb.migrate-legacy-config',
+          params: { configMap: first.configMap },
         },
       });
     }

@@ -1,4 +1,4 @@
-import { fail, pass, type Check, type Finding } from '../../core/types.js';
+import { fail, pass, skip, type Check, type Finding } from '../../core/types.js';
 import { METALLB_NS } from '../lib/akash.js';
 import { METRICS_PROXY_PATH, METRIC_TOTAL, findController, listNames, operatorPool, poolUsageFromMetrics, poolsInMetrics, readControllerMetrics } from '../lib/metallb.js';
 import { exposeCommand, exposeRemedy } from './controller-service.js';
@@ -11,7 +11,7 @@ export const check: Check = {
   category: 'metallb',
   dependsOn: ['cluster.api', 'metallb.namespace'],
   doc: {
-    what: 'Reads the MetalLB controller metrics through the API server service proxy (/api/v1/namespaces/metallb-system/services/controller:monitoring/proxy/metrics), exactly what the IP operator reads out of cluster (port looked up by the name monitoring, plain HTTP, path /metrics: akash-network/provider:cluster/kube/operators/clients/metallb/client.go:113), and looks for the series metallb_allocator_addresses_total{pool="default"} and metallb_allocator_addresses_in_use_total (client.go:173-174). details.reason: pool-counted, service-missing, path-not-found, no-monitoring-port, no-endpoints, unreachable, http-error, not-prometheus, no-pool-series, pool-not-in-metrics.',
+    what: 'Reads the MetalLB controller metrics through the API server service proxy (/api/v1/namespaces/metallb-system/services/controller:monitoring/proxy/metrics), exactly what the IP operator reads out of cluster (port looked up by the name monitoring, plain HTTP, path /metrics: akash-network/provider:cluster/kube/operators/clients/metallb/client.go:113), and looks for the series metallb_allocator_addresses_total{pool="default"} and metallb_allocator_addresses_in_use_total (client.go:173-174). details.reason: pool-counted, operator-pool-unknown, service-missing, path-not-found, no-monitoring-port, no-endpoints, unreachable, http-error, not-prometheus, no-pool-series, pool-not-in-metrics.',
     why: 'The IP operator counts free lease IPs only from these metrics. If the Service is missing, has no endpoints, answers an error, or has no series for pool default, the operator sees 0 IPs (silently, when the pool is named differently) or its barrier stays locked, and the provider stops bidding on IP leases.',
     fix: 'A missing Service: `kubectl -n metallb-system expose deployment metallb-controller --name=controller --overrides=\'{"spec":{"ports":[{"protocol":"TCP","name":"monitoring","port":7472}]}}\'` (`deployment controller` for manifest/Kubespray installs). No endpoints: make the controller pod ready (see metallb.installed). No series for pool default: create an IPAddressPool named default (see metallb.default-pool). MetalLB 0.16+ serves no plain-HTTP metrics: use 0.14.9 (see metallb.version).',
   },
@@ -23,6 +23,7 @@ export const check: Check = {
       details.error = msg || null;
       return unreachable(ctx, res.status, msg, details);
     }
+    if (pool.unknown) return skip(`controller metrics readable through ${SVC}:monitoring, but the pool the IP operator reads is unknown: ${pool.unknown}`, { details: { ...details, reason: 'operator-pool-unknown', poolSource: pool.unknown } });
     const m = res.metrics;
     const usage = poolUsageFromMetrics(m, pool.name);
     const pools = poolsInMetrics(m);

@@ -26,6 +26,7 @@ export const check: Check = {
         remedy: {
           summary: `create namespace ${METALLB_NS} and install MetalLB ${RECOMMENDED_METALLB} with Helm`,
           commands: [`kubectl create ns ${METALLB_NS}`, ...METALLB_HELM_INSTALL.map((c) => c.replace(' --create-namespace', ''))],
+          fixId: 'metallb.create-namespace',
         },
       });
     }

@@ -74,7 +74,7 @@ export const check: Check = {
     if (exhausted.length > 0) {
       try {
         const target = await operatorPool(ctx.cluster);
-        const pool = target.name === DEFAULT_POOL ? (await listPools(ctx.cluster))?.find((p) => p.metadata?.name === DEFAULT_POOL) : undefined;
+        const pool = target.name === DEFAULT_POOL && !target.unknown ? (await listPools(ctx.cluster))?.find((p) => p.metadata?.name === DEFAULT_POOL) : undefined;
         const miss = pool ? allocationMiss(pool.spec, FUTURE_LEASE) : null;
         if (miss) notAssignable = miss === 'auto-assign' ? 'it has autoAssign: false' : 'its serviceAllocation does not select lease Services';
       } catch (e) {

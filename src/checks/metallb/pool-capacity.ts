@@ -1,4 +1,4 @@
-import { fail, pass, warn, type Check } from '../../core/types.js';
+import { fail, pass, skip, warn, type Check } from '../../core/types.js';
 import { ClusterError } from '../../cluster/errors.js';
 import { METALLB_NS } from '../lib/akash.js';
 import { LEASE_SERVICE_SELECTOR, listPools, operatorPool, poolUsageFromMetrics, readControllerMetrics } from '../lib/metallb.js';
@@ -29,12 +29,13 @@ export const check: Check = {
   category: 'metallb',
   dependsOn: ['cluster.api', 'metallb.namespace', 'metallb.default-pool'],
   doc: {
-    what: 'Counts the free addresses of pool default. It uses, in this order, the controller metrics (metallb_allocator_addresses_total minus metallb_allocator_addresses_in_use_total), the pool status (availableIPv4/availableIPv6, MetalLB 0.15 and later), or a count computed from the pool addresses minus the IPs held by lease Services; details.source says which. No free address fails; the low-water mark (`--pool-low-threshold`, default 2) or fewer warns. The metrics are those the IP operator reads (akash-network/provider:cluster/kube/operators/clients/metallb/client.go:173-174); the pool status fields exist since MetalLB 0.15.0 (metallb/metallb:api/v1beta1/ipaddresspool_types.go:70-77 at v0.15.0). details.reason: capacity-ok, pool-low, pool-exhausted, capacity-unknown.',
+    what: 'Counts the free addresses of pool default. It uses, in this order, the controller metrics (metallb_allocator_addresses_total minus metallb_allocator_addresses_in_use_total), the pool status (availableIPv4/availableIPv6, MetalLB 0.15 and later), or a count computed from the pool addresses minus the IPs held by lease Services; details.source says which. No free address fails; the low-water mark (`--pool-low-threshold`, default 2) or fewer warns. The metrics are those the IP operator reads (akash-network/provider:cluster/kube/operators/clients/metallb/client.go:173-174); the pool status fields exist since MetalLB 0.15.0 (metallb/metallb:api/v1beta1/ipaddresspool_types.go:70-77 at v0.15.0). details.reason: capacity-ok, operator-pool-unknown, pool-low, pool-exhausted, capacity-unknown.',
     why: 'When the pool is exhausted a new IP lease\'s Service stays <pending> (MetalLB event AllocationFailed: no available IPs) and the IP operator reports no free IPs, so the provider stops bidding on IP leases.',
     fix: 'Add public addresses to the pool: `kubectl -n metallb-system edit ipaddresspools.metallb.io default` and append CIDRs or ranges under spec.addresses (they must not overlap other pools). Closed leases free their IPs by themselves.',
   },
   async run(ctx) {
     const target = await operatorPool(ctx.cluster);
+    if (target.unknown) return skip(`the pool the IP operator reads is unknown: ${target.unknown}`, { details: { reason: 'operator-pool-unknown', poolSource: target.unknown } });
     const want = target.name;
     const notes: string[] = [];
     let cap: Capacity | null = null;

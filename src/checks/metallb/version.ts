@@ -41,7 +41,7 @@ export const check: Check = {
       return fail(`MetalLB ${ver.text} is 0.16 or newer: it no longer serves plain-HTTP metrics (only HTTPS with authorization, on 9120), which the IP operator scrapes`, {
         details,
         hint: `Go back to MetalLB ${RECOMMENDED_METALLB}, the version the guide installs; this is a chart downgrade, so back up the pools and advertisements first: ${BACKUP_COMMAND} && ${upgrade}`,
-        remedy: { summary: `back up the MetalLB pools and advertisements, then downgrade MetalLB to ${RECOMMENDED_METALLB}`, commands: [BACKUP_COMMAND, upgrade] },
+        remedy: { summary: `back up the MetalLB pools and advertisements, then downgrade MetalLB to ${RECOMMENDED_METALLB}`, commands: [BACKUP_COMMAND, upgrade], fixId: 'metallb.pin-version' },
       });
     }
     details.reason = 'version-supported';
