@@ -36,7 +36,7 @@ async function timeoutFinding(ctx: CheckContext, url: string, probeMs: number, d
     return fail(`${head}: the provider is still waiting for the ${op.name} at start (its log: not yet ready … ${st.lastError ?? ''}); it checks the IP operator only after that`, {
       details,
       hint: `look at provider.hostname-operator; restart the hostname operator pod: ${op.restart}`,
-      remedy: { summary: 'restart the hostname operator pod', commands: [op.restart], fixId: 'hostname-operator.restart' },
+      remedy: { summary: 'restart the hostname operator pod', commands: [op.restart] },
     });
   }
   if (st?.waitingFor === 'ip') {
@@ -46,7 +46,7 @@ async function timeoutFinding(ctx: CheckContext, url: string, probeMs: number, d
     return fail(`${head}: the provider is still waiting for the IP operator at start (its log: not yet ready … ${st.lastError ?? ''})`, {
       details,
       hint: `look at the IP operator (ip-operator.health, ip-operator.barrier); restart its pod: ${restart.join(' && ')}; if /status still hangs, restart the provider: ${RESTART_PROVIDER}`,
-      remedy: { summary: 'restart the IP operator pod, then the provider if /status still hangs', commands: [...restart, RESTART_PROVIDER], fixId: 'ip-operator.restart' },
+      remedy: { summary: 'restart the IP operator pod, then the provider if /status still hangs', commands: [...restart, RESTART_PROVIDER] },
     });
   }
   if (st?.allReady) {
