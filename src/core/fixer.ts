@@ -355,7 +355,8 @@ export async function runDoctorWithFixes(opts: FixRunOptions): Promise<DoctorRun
         await rollBack(writer, p);
         const done = p.record.steps.filter((s) => s.state === 'applied').length;
         p.record.message += done ? ` (${done} earlier step${done === 1 ? ' was' : 's were'} applied and stay)` : ' (nothing of this fix was applied)';
-        markRest(todo, k + 1, 'stopped', `not run: ${p.fix.id} failed before it`);
+        if (p.record.reason === 'interrupted') markRest(todo, k + 1, 'interrupted', 'not run: interrupted before this fix');
+        else markRest(todo, k + 1, 'stopped', `not run: ${p.fix.id} failed before it`);
         break;
       }
       p.record.outcome = 'applied';

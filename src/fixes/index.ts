@@ -11,6 +11,14 @@ import { fix as metallbRenamePool } from './metallb/rename-pool.js';
 import { fix as metallbCreateL2Advertisement } from './metallb/create-l2-advertisement.js';
 import { fix as metallbExposeController } from './metallb/expose-controller.js';
 import { fix as metallbPinVersion } from './metallb/pin-version.js';
+import { fix as kubeProxyEnableStrictArp } from './kube-proxy/enable-strict-arp.js';
+import { fix as ipOperatorRestart } from './ip-operator/restart.js';
+import { fix as ipOperatorInstall } from './ip-operator/install.js';
+import { fix as ipOperatorSetProviderAddress } from './ip-operator/set-provider-address.js';
+import { fix as hostnameOperatorRestart } from './provider/hostname-operator-restart.js';
+import { fix as providerRestartPod } from './provider/restart-pod.js';
+import { fix as providerEnableIpOperator } from './provider/enable-ip-operator.js';
+import { fix as providerAdvertiseIpLease } from './provider/advertise-ip-lease.js';
 
 export const fixRegistry: readonly Fix[] = [
   metallbCreateNamespace,
@@ -21,6 +29,14 @@ export const fixRegistry: readonly Fix[] = [
   metallbExposeController,
   metallbInstall,
   metallbPinVersion,
+  kubeProxyEnableStrictArp,
+  ipOperatorRestart,
+  hostnameOperatorRestart,
+  providerRestartPod,
+  providerEnableIpOperator,
+  ipOperatorInstall,
+  providerAdvertiseIpLease,
+  ipOperatorSetProviderAddress,
 ];
 
 export function findFix(id: string): Fix | undefined {

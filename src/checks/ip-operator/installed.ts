@@ -51,7 +51,7 @@ export const check: Check = {
       return fail(`no IP operator in ${AKASH_NS}: neither Deployment operator-ip (current chart) nor akash-ip-operator (old chart) nor pods with their labels`, {
         details: { reason: 'not-installed', namespace: AKASH_NS, providerAddress: address, provider },
         hint,
-        remedy,
+        remedy: { ...remedy, fixId: 'ip-operator.install' },
       });
     }
     const details = { provider, layouts: states.map(summary) };
@@ -68,7 +68,7 @@ export const check: Check = {
         {
           details: { ...details, reason: 'layout-mismatch' },
           hint: `remove the stale operator and install chart ${OPERATOR_CHART[needed]}: ${[...remove, install].join(' && ')}`,
-          remedy: { summary: `replace the ${chartText(wrong.layout.layout)} operator by the akash-ip-operator chart ${OPERATOR_CHART[needed]} the provider needs`, commands: [...remove, ...HELM_REPO_COMMANDS, install] },
+          remedy: { summary: `replace the ${chartText(wrong.layout.layout)} operator by the akash-ip-operator chart ${OPERATOR_CHART[needed]} the provider needs`, commands: [...remove, ...HELM_REPO_COMMANDS, install], fixId: 'ip-operator.install' },
         },
       );
     }

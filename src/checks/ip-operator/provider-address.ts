@@ -78,7 +78,7 @@ export const check: Check = {
     for (const { s, op } of found) {
       if (op.address && op.address === from.address) continue;
       const cmds = await fixCommands(ctx.cluster, s, from.address);
-      const fix = cmds ? { remedy: { summary: `configure the IP operator for ${from.address}`, commands: cmds } } : {};
+      const fix = cmds ? { remedy: { summary: `configure the IP operator for ${from.address}`, commands: cmds, fixId: 'ip-operator.set-provider-address' } } : {};
       const where = `IP operator ${AKASH_NS}/${s.layout.name}`;
       if (!op.address && op.setting?.unreadable) {
         return warn(`${where} reads its provider address from ${op.source}, which this tool does not read, so it cannot be compared with ${from.address}`, {

@@ -26,7 +26,7 @@ export const check: Check = {
     const runningText = flag ? `AKASH_IP_OPERATOR=${flag.value ?? '(unreadable)'} (${flag.source})` : 'no AKASH_IP_OPERATOR';
     const details = { release: RELEASE_NAME, revision: release.revision, chartVersion: release.chart.version, ipoperator: raw ?? null, runningFlag: flag?.value ?? null, runningFlagSource: flag?.source ?? null };
     const commands = providerUpgradeCommands(release, ['--set ipoperator=true']);
-    const remedy = { summary: 'set ipoperator: true in the provider Helm values and upgrade', commands };
+    const remedy = { summary: 'set ipoperator: true in the provider Helm values and upgrade', commands, fixId: 'provider.enable-ip-operator' };
 
     if (value === true) {
       if (env && running !== true) {

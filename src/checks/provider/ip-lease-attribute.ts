@@ -32,20 +32,20 @@ export const check: Check = {
       return fail(`Helm values of ${RELEASE_NAME} have attribute ${m.key} set to ${JSON.stringify(m.value)}, not true: tenants asking for IP endpoints skip this provider`, {
         details: { reason: 'not-true', ...details },
         hint: `set its value to true and upgrade: ${fixCommands.join(' && ')}`,
-        remedy: { summary: `set attribute ${m.key} to true in the provider Helm values`, commands: fixCommands },
+        remedy: { summary: `set attribute ${m.key} to true in the provider Helm values`, commands: fixCommands, fixId: 'provider.advertise-ip-lease' },
       });
     }
     if (!Array.isArray(attrs) || n === 0) {
       return fail(`Helm values of ${RELEASE_NAME} have no attributes at all, so no ip-lease attribute: tenants asking for IP endpoints skip this provider`, {
         details: { reason: 'no-attributes', ...details },
         hint: `add the attribute and upgrade: ${commands.join(' && ')}`,
-        remedy: { summary: 'add attribute ip-lease: true to the provider Helm values', commands },
+        remedy: { summary: 'add attribute ip-lease: true to the provider Helm values', commands, fixId: 'provider.advertise-ip-lease' },
       });
     }
     return fail(`Helm values of ${RELEASE_NAME} do not advertise ip-lease (attributes: ${m.keys.join(', ')}): tenants asking for IP endpoints skip this provider`, {
       details: { reason: 'missing', ...details },
       hint: `add the attribute and upgrade: ${commands.join(' && ')}`,
-      remedy: { summary: 'add attribute ip-lease: true to the provider Helm values', commands },
+      remedy: { summary: 'add attribute ip-lease: true to the provider Helm values', commands, fixId: 'provider.advertise-ip-lease' },
     });
   },
 };

@@ -33,7 +33,7 @@ async function installedChartVersion(snap: Parameters<Check['run']>[0]['cluster'
 }
 
 function helmRemedy(commands: string[]): Remedy {
-  return { summary: 'set ipoperator: true in the akash-provider Helm values and upgrade the release', commands };
+  return { summary: 'set ipoperator: true in the akash-provider Helm values and upgrade the release', commands, fixId: 'provider.enable-ip-operator' };
 }
 
 function helmHint(commands: string[]): string {

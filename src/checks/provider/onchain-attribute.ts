@@ -43,13 +43,13 @@ export const check: Check = {
       return fail(`on chain (${res.apiVersion}) provider ${from.address} has attribute ${m.key}=${JSON.stringify(m.value)}, not true: tenants asking for IP endpoints skip it`, {
         details: { reason: 'not-true', ...details },
         hint: `set the attribute to true in the Helm values (see provider.ip-lease-attribute), then restart the provider so it publishes it: ${restart}`,
-        remedy: { summary: 'restart the provider so it publishes its attributes', commands: [restart] },
+        remedy: { summary: 'restart the provider so it publishes its attributes', commands: [restart], fixId: 'provider.advertise-ip-lease' },
       });
     }
     return fail(`on chain (${res.apiVersion}) provider ${from.address} does not advertise ip-lease (attributes: ${m.keys.join(', ') || 'none'}): tenants asking for IP endpoints skip it`, {
       details: { reason: 'missing', ...details },
       hint: `add ip-lease: true to the Helm values (see provider.ip-lease-attribute), then restart the provider so it publishes it: ${restart}`,
-      remedy: { summary: 'restart the provider so it publishes its attributes', commands: [restart] },
+      remedy: { summary: 'restart the provider so it publishes its attributes', commands: [restart], fixId: 'provider.advertise-ip-lease' },
     });
   },
 };
