@@ -19,18 +19,11 @@ import type { Report } from '../src/core/types.js';
 const ID = 'kube-proxy.enable-strict-arp';
 const CHECK = 'kube-proxy.strict-arp';
 
-/** The scenario plus two running kube-proxy pods of DaemonSet kube-system/kube-proxy (the scenarios model none). */
+/** The scenario: healthy-helm (which they extend) has two running kube-proxy pods of DaemonSet kube-system/kube-proxy. */
 async function withKubeProxyPods(name: string): Promise<SimState> {
   const st = await loadScenario(name);
-  for (const [i, node] of ['node1', 'node2'].entries()) {
-    st.objects.push({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: `kube-proxy-${'abcde'[i]}x7q${i}`, namespace: 'kube-system', labels: { 'k8s-app': 'kube-proxy' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'kube-proxy', controller: true, uid: 'x' }] },
-      spec: { nodeName: node, containers: [{ name: 'kube-proxy', image: 'registry.k8s.io/kube-proxy:v1.30.4' }] },
-      status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }], containerStatuses: [{ name: 'kube-proxy', ready: true, restartCount: 0, image: 'registry.k8s.io/kube-proxy:v1.30.4', state: { running: { startedAt: '2026-11-20T08:00:00Z' } } }] },
-    } as never);
-  }
+  const pods = st.objects.filter((o) => o.kind === 'Pod' && o.metadata.namespace === 'kube-system' && o.metadata.labels?.['k8s-app'] === 'kube-proxy');
+  assert.equal(pods.length, 2, `${name} has the two kube-proxy pods of healthy-helm`);
   return st;
 }
 

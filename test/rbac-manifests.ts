@@ -51,7 +51,7 @@ export async function manifests(dir: string): Promise<Doc[]> {
 }
 
 /** The service account's grants: every binding to it, each rule expanded into (verb, group, resource, subresource) × scope. */
-export function grantsOf(docs: Doc[]): { grants: Grant[]; rules: UserRule[] } {
+export function grantsOf(docs: Doc[], opts: { writes?: boolean } = {}): { grants: Grant[]; rules: UserRule[] } {
   const roles = new Map(docs.filter((d) => d.kind === 'Role' || d.kind === 'ClusterRole').map((d) => [`${d.kind}/${d.kind === 'Role' ? d.metadata.namespace : ''}/${d.metadata.name}`, d]));
   const grants: Grant[] = [];
   const rules: UserRule[] = [];
@@ -62,9 +62,11 @@ export function grantsOf(docs: Doc[]): { grants: Grant[]; rules: UserRule[] } {
     assert.ok(role, `${b.kind} ${b.metadata.name} refers to a missing ${b.roleRef!.kind} ${b.roleRef!.name}`);
     for (const rule of role.rules ?? []) {
       const from = `${role.kind} ${role.metadata.namespace ? role.metadata.namespace + '/' : ''}${role.metadata.name}`;
-      for (const field of ['apiGroups', 'resources', 'verbs'] as const) assert.ok(!(rule[field] ?? []).includes('*'), `${from}: no wildcards in a read-only role (${field})`);
-      assert.ok(!rule.resourceNames?.length, `${from}: the read-only roles grant by resource, not by name`);
-      for (const v of rule.verbs ?? []) assert.ok(['get', 'list', 'watch'].includes(v) || (v === 'create' && rule.resources?.includes('selfsubjectaccessreviews')), `${from}: ${v} is no read`);
+      for (const field of ['apiGroups', 'resources', 'verbs'] as const) assert.ok(!(rule[field] ?? []).includes('*'), `${from}: no wildcards in a role (${field})`);
+      if (!opts.writes) {
+        assert.ok(!rule.resourceNames?.length, `${from}: the read-only roles grant by resource, not by name`);
+        for (const v of rule.verbs ?? []) assert.ok(['get', 'list', 'watch'].includes(v) || (v === 'create' && rule.resources?.includes('selfsubjectaccessreviews')), `${from}: ${v} is no read`);
+      }
       const simResources: string[] = [];
       for (const g of rule.apiGroups ?? []) {
         for (const res of rule.resources ?? []) {
@@ -73,7 +75,7 @@ export function grantsOf(docs: Doc[]): { grants: Grant[]; rules: UserRule[] } {
           for (const verb of rule.verbs ?? []) grants.push({ verb, group: g, resource, subresource: sub ?? '', namespace: scope, from });
         }
       }
-      rules.push({ verbs: rule.verbs ?? [], resources: simResources, ...(scope === '*' ? {} : { namespaces: [scope] }) });
+      rules.push({ verbs: rule.verbs ?? [], resources: simResources, ...(scope === '*' ? {} : { namespaces: [scope] }), ...(rule.resourceNames?.length ? { resourceNames: rule.resourceNames } : {}) });
     }
   }
   return { grants, rules };
