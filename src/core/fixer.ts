@@ -177,17 +177,16 @@ export async function runDoctorWithFixes(opts: FixRunOptions): Promise<DoctorRun
   try {
     await client.prepare();
     const writer = new Writer(client);
-    let before = await diagnoseOnce(run, opts);
-    // apply: when something is to be written, take the lock and diagnose again under it, so the
-    // plans rest on what the cluster holds while no other fixer writes (a second fixer then
-    // either finds the lock held or the work done); a healthy cluster or a dry run takes no lock
+    const before = await diagnoseOnce(run, opts);
+    // apply: when something is to be written, take the lock before planning. The plans read the
+    // cluster fresh under it, so a second fixer either finds the lock held or, once the first is
+    // done, plans that find the work done (skipped: not-applicable). A healthy cluster or a dry
+    // run takes no lock.
     let lockFailure: { reason: string; message: string; missing?: string } | undefined;
     if (!dryRun && requestedFixes(before, registry).some((r) => r.fix.risk !== 'manual')) {
       const got = await FixLock.acquire(writer, opts.holder ?? holderIdentity());
-      if (got.ok) {
-        lock = got.lock;
-        before = await diagnoseOnce(run, opts);
-      } else lockFailure = { reason: got.reason, message: got.message, ...('missing' in got && got.missing ? { missing: got.missing } : {}) };
+      if (got.ok) lock = got.lock;
+      else lockFailure = { reason: got.reason, message: got.message, ...('missing' in got && got.missing ? { missing: got.missing } : {}) };
     }
     const planning = new Snapshot(client);
     const now = new Date();

@@ -42,9 +42,12 @@ export type ModelFlags = Required<ModelSpec>;
 export type { ModelState } from './types.js';
 
 export function modelFlags(m: Behaviour['model']): ModelFlags {
-  if (m === true) return { ipOperator: true, provider: true, metallb: true, hostnameOperator: true };
-  if (!m) return { ipOperator: false, provider: false, metallb: false, hostnameOperator: false };
-  return { ipOperator: m.ipOperator === true, provider: m.provider === true, metallb: m.metallb === true, hostnameOperator: m.hostnameOperator === true };
+  if (m === true) return { ipOperator: true, provider: true, metallb: true, hostnameOperator: true, fromStart: false };
+  if (!m) return { ipOperator: false, provider: false, metallb: false, hostnameOperator: false, fromStart: false };
+  const any = m.ipOperator === true || m.provider === true || m.metallb === true || m.hostnameOperator === true;
+  // `{fromStart: true}` alone models every component
+  const all = !any && m.fromStart === true;
+  return { ipOperator: all || m.ipOperator === true, provider: all || m.provider === true, metallb: all || m.metallb === true, hostnameOperator: all || m.hostnameOperator === true, fromStart: m.fromStart === true };
 }
 
 interface OperatorLayout {
@@ -141,9 +144,10 @@ export class Model {
     this.store = world.store;
     const proxyKeys = Object.keys(behaviour.proxy ?? {});
     const logKeys = Object.keys(behaviour.logs ?? {});
+    const fromStart = this.flags.fromStart;
     const scriptsService = (ns: string, svc: string) =>
-      proxyKeys.some((k) => k.startsWith(`${ns}/${svc}:`) || k.startsWith(`${ns}/${svc}/`) || k.startsWith(`${ns}/http:${svc}:`) || k.startsWith(`${ns}/https:${svc}:`));
-    const scriptsPod = (ns: string, pod: string) => logKeys.some((k) => k === `${ns}/${pod}` || k.startsWith(`${ns}/${pod}/`) || k.startsWith(`${ns}/${pod}#`));
+      !fromStart && proxyKeys.some((k) => k.startsWith(`${ns}/${svc}:`) || k.startsWith(`${ns}/${svc}/`) || k.startsWith(`${ns}/http:${svc}:`) || k.startsWith(`${ns}/https:${svc}:`));
+    const scriptsPod = (ns: string, pod: string) => !fromStart && logKeys.some((k) => k === `${ns}/${pod}` || k.startsWith(`${ns}/${pod}/`) || k.startsWith(`${ns}/${pod}#`));
 
     this.metallbLive = this.flags.metallb && !scriptsService(METALLB_NS, 'controller');
     this.hostnameLive = this.flags.hostnameOperator && !scriptsService(AKASH_NS, HOSTNAME_SVC);
@@ -169,7 +173,7 @@ export class Model {
     if (this.flags.provider) {
       const pod = pods.find((p) => this.isProviderPod(p));
       const defaultStatus = ps.mode === 'ok' && (ps.status ?? 200) === 200 && (ps.body === undefined || (typeof ps.body === 'object' && ps.body !== null && Object.keys(ps.body).length === 0));
-      if (pod && !scriptsPod(AKASH_NS, pod.metadata.name) && defaultStatus) this.startProvider(pod);
+      if (pod && !scriptsPod(AKASH_NS, pod.metadata.name) && (defaultStatus || fromStart)) this.startProvider(pod);
     }
     world.store.onEvent((e) => this.onEvent(e));
   }

@@ -86,7 +86,7 @@ function mergeBehaviour(into: Behaviour, doc: Record<string, unknown>, where: st
   if (doc.model !== undefined && doc.model !== null) into.model = parseModel(doc.model, where);
 }
 
-const MODEL_KEYS = ['ipOperator', 'provider', 'metallb', 'hostnameOperator'] as const;
+const MODEL_KEYS = ['ipOperator', 'provider', 'metallb', 'hostnameOperator', 'fromStart'] as const;
 
 function parseModel(v: unknown, where: string): Behaviour['model'] {
   if (typeof v === 'boolean') return v;

@@ -128,6 +128,11 @@ export interface ModelSpec {
   metallb?: boolean;
   /** Hostname operator (operator-hostname:rest): healthy iff its pod is Running and Ready */
   hostnameOperator?: boolean;
+  /**
+   * Derive every modelled component at start, even where the scenario (or one it extends)
+   * scripts answers for it: the state then follows from the objects alone (default false).
+   */
+  fromStart?: boolean;
 }
 
 export interface SimState {
