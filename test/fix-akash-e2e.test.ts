@@ -5,32 +5,17 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withSim, HANGING_STATUS_BUDGET_MS } from './helpers.js';
-import { runDoctorWithFixes } from '../src/core/fixer.js';
+import { withSim } from './helpers.js';
+import { fixRecord, runFixes } from './fix-helpers.js';
 import { loadScenario, type SimHandle, type SimState } from '../src/sim/index.js';
 import { RESTARTED_AT_ANNOTATION } from '../src/fixes/lib.js';
 import type { FixRecord, Report } from '../src/core/types.js';
 
-async function fixRun(sim: SimHandle, only: string[], mode: 'apply' | 'dry-run' = 'apply'): Promise<Report> {
-  const { report } = await runDoctorWithFixes({
-    kubeconfig: sim.kubeconfigPath,
-    providerUrl: sim.providerUrl,
-    minBackoffMs: 10,
-    only,
-    checkTimeoutsMs: { 'provider.status-endpoint': HANGING_STATUS_BUDGET_MS },
-    mode,
-    yes: true,
-    settleTimeoutMs: 20_000,
-    minRestartIntervalMs: 15 * 60_000,
-  });
-  return report;
+function fixRun(sim: SimHandle, only: string[], mode: 'apply' | 'dry-run' = 'apply'): Promise<Report> {
+  return runFixes(sim, { only, mode });
 }
 
-function record(report: Report, id: string): FixRecord {
-  const r = report.fixes?.find((f) => f.id === id);
-  assert.ok(r, `fix ${id} in the report (have: ${(report.fixes ?? []).map((f) => `${f.id}:${f.outcome}`).join(', ')})`);
-  return r;
-}
+const record = fixRecord;
 
 function assertApplied(r: FixRecord, verified: Record<string, string>): void {
   assert.equal(r.outcome, 'applied', `${r.id}: ${r.outcome} ${r.reason ?? ''} ${r.message ?? ''}`);

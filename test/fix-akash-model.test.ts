@@ -8,9 +8,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withSim, HANGING_STATUS_BUDGET_MS } from './helpers.js';
-import { asPlan, fixHarness, planOf, runSteps } from './fix-helpers.js';
+import { asPlan, fixHarness, planOf, runFixes, runSteps } from './fix-helpers.js';
 import { runDoctor } from '../src/core/engine.js';
-import { runDoctorWithFixes } from '../src/core/fixer.js';
 import { loadScenario, type SimHandle, type SimState } from '../src/sim/index.js';
 import { KINDS, Writer } from '../src/cluster/writer.js';
 import { snapshotFactory } from '../src/fixes/lib.js';
@@ -52,6 +51,29 @@ async function restartOperator(sim: SimHandle, timeoutMs: number): Promise<Settl
   }
 }
 
+/**
+ * Plan `fixId` (a restart), apply its steps, wait for it to settle, then re-check `only` until
+ * provider.status-endpoint passes (the provider's waiter retries every 2 s; bounded).
+ */
+async function restartAndRecheck(sim: SimHandle, report: Report, fixId: string, only: string[]): Promise<Report> {
+  const h = fixHarness(sim, report, fixId);
+  try {
+    const plan = asPlan(await planOf(h, fixId));
+    const startedAt = new Date();
+    await runSteps(plan, h.writer, false);
+    const s = await plan.settle!({ writer: h.writer, fresh: snapshotFactory(h.client), timeoutMs: 20_000, startedAt, signal: new AbortController().signal });
+    assert.ok(s.ok, s.message);
+  } finally {
+    await h.close();
+  }
+  let after = await diagnose(sim, only);
+  for (let i = 0; i < 10 && !/^pass/.test(status(after, 'provider.status-endpoint')); i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    after = await diagnose(sim, only);
+  }
+  return after;
+}
+
 describe('restarts against the modelled components', () => {
   test('operator restarted while Service controller is misnamed stays locked; restarted after the Service fix it unlocks', async () => {
     await withSim(await stuckWithMisnamedController(), async (sim) => {
@@ -76,16 +98,7 @@ describe('restarts against the modelled components', () => {
 
   test('check --fix orders the Service fix before the operator restart: both applied and verified in one run', async () => {
     await withSim(await stuckWithMisnamedController(), async (sim) => {
-      const { report } = await runDoctorWithFixes({
-        kubeconfig: sim.kubeconfigPath,
-        providerUrl: sim.providerUrl,
-        minBackoffMs: 10,
-        only: [...IP_CHECKS, 'provider.status-endpoint'],
-        checkTimeoutsMs: { 'provider.status-endpoint': HANGING_STATUS_BUDGET_MS },
-        mode: 'apply',
-        yes: true,
-        settleTimeoutMs: 20_000,
-      });
+      const report = await runFixes(sim, { only: [...IP_CHECKS, 'provider.status-endpoint'] });
       const fixes = (report.fixes ?? []).map((f) => `${f.id}:${f.outcome}`);
       const svcFix = fixes.findIndex((f) => f.startsWith('metallb.expose-controller:'));
       const restart = fixes.findIndex((f) => f.startsWith('ip-operator.restart:'));
@@ -107,22 +120,7 @@ describe('restarts against the modelled components', () => {
       const only = ['provider.hostname-operator', 'provider.status-endpoint'];
       const report = await diagnose(sim, only);
       assert.match(status(report, 'provider.status-endpoint'), /^fail: .*still waiting for the hostname operator/);
-      const h = fixHarness(sim, report, 'hostname-operator.restart');
-      try {
-        const plan = asPlan(await planOf(h, 'hostname-operator.restart'));
-        const startedAt = new Date();
-        await runSteps(plan, h.writer, false);
-        const s = await plan.settle!({ writer: h.writer, fresh: snapshotFactory(h.client), timeoutMs: 20_000, startedAt, signal: new AbortController().signal });
-        assert.ok(s.ok, s.message);
-      } finally {
-        await h.close();
-      }
-      // the waiter retries every 2 s: poll the re-check boundedly
-      let after = await diagnose(sim, only);
-      for (let i = 0; i < 10 && !/^pass/.test(status(after, 'provider.status-endpoint')); i++) {
-        await new Promise((r) => setTimeout(r, 500));
-        after = await diagnose(sim, only);
-      }
+      const after = await restartAndRecheck(sim, report, 'hostname-operator.restart', only);
       assert.match(status(after, 'provider.hostname-operator'), /^pass/);
       assert.match(status(after, 'provider.status-endpoint'), /^pass/);
       const h2 = fixHarness(sim, after, 'provider.restart-pod');
@@ -142,21 +140,7 @@ describe('restarts against the modelled components', () => {
       const only = ['provider.status-endpoint'];
       const report = await diagnose(sim, only);
       assert.match(status(report, 'provider.status-endpoint'), /^fail/);
-      const h = fixHarness(sim, report, 'provider.restart-pod');
-      try {
-        const plan = asPlan(await planOf(h, 'provider.restart-pod'));
-        const startedAt = new Date();
-        await runSteps(plan, h.writer, false);
-        const s = await plan.settle!({ writer: h.writer, fresh: snapshotFactory(h.client), timeoutMs: 20_000, startedAt, signal: new AbortController().signal });
-        assert.ok(s.ok, s.message);
-      } finally {
-        await h.close();
-      }
-      let after = await diagnose(sim, only);
-      for (let i = 0; i < 10 && !/^pass/.test(status(after, 'provider.status-endpoint')); i++) {
-        await new Promise((r) => setTimeout(r, 500));
-        after = await diagnose(sim, only);
-      }
+      const after = await restartAndRecheck(sim, report, 'provider.restart-pod', only);
       assert.match(status(after, 'provider.status-endpoint'), /^pass/);
     });
   });

@@ -6,50 +6,26 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadScenario, startSim, type SimHandle, type SimState, type UserRule } from '../src/sim/index.js';
-import { runDoctorWithFixes, type FixRunOptions } from '../src/core/fixer.js';
-import type { FixRecord, Report } from '../src/core/types.js';
+import { type SimHandle, type SimState, type UserRule } from '../src/sim/index.js';
+import type { Report } from '../src/core/types.js';
 import { LOCK_NAME, LOCK_NAMESPACE } from '../src/core/fix-lock.js';
 import { main } from '../src/cli.js';
-import { assertValidReportObject } from './report-schema.js';
+import { fixRecord, runFixes } from './fix-helpers.js';
+import { withScenario as withScenarioOf } from './helpers.js';
 import { raw } from './sim-model-helpers.js';
 
 const WRITE = /^(POST|PUT|PATCH|DELETE)$/;
 
-async function withScenario<T>(name: string, fn: (sim: SimHandle) => Promise<T>, edit?: (s: SimState) => void): Promise<T> {
-  const state = structuredClone(await loadScenario(name));
-  // the fixes are verified by cause and effect: MetalLB, the operators and the provider are modelled
-  state.behaviour.model = true;
-  edit?.(state);
-  const sim = await startSim(state);
-  try {
-    return await fn(sim);
-  } finally {
-    await sim.close();
-  }
-}
-
-async function fixRun(sim: SimHandle, opts: Partial<FixRunOptions> = {}, kubeconfig = sim.kubeconfigPath): Promise<Report> {
-  const { report } = await runDoctorWithFixes({
-    kubeconfig,
-    providerUrl: sim.providerUrl,
-    minBackoffMs: 10,
-    timeoutMs: 20_000,
-    checkTimeoutsMs: { 'provider.status-endpoint': 3_000 },
-    settleTimeoutMs: 20_000,
-    mode: 'apply',
-    yes: true,
-    ...opts,
+/** The fixes are verified by cause and effect: MetalLB, the operators and the provider are modelled. */
+function withScenario<T>(name: string, fn: (sim: SimHandle) => Promise<T>, edit?: (s: SimState) => void): Promise<T> {
+  return withScenarioOf(name, fn, (state) => {
+    state.behaviour.model = true;
+    edit?.(state);
   });
-  assertValidReportObject(report, 'fix report');
-  return report;
 }
 
-function fix(report: Report, id: string): FixRecord {
-  const f = report.fixes?.find((x) => x.id === id);
-  assert.ok(f, `fix ${id} planned (have: ${report.fixes?.map((x) => `${x.id}:${x.outcome}`).join(', ')})`);
-  return f;
-}
+const fixRun = runFixes;
+const fix = fixRecord;
 
 function check(report: Report, id: string): string {
   const c = report.checks.find((x) => x.id === id);

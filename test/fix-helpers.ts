@@ -7,7 +7,10 @@ import assert from 'node:assert/strict';
 import { KubeClient, loadKubeConfig } from '../src/cluster/client.js';
 import { Snapshot } from '../src/cluster/snapshot.js';
 import { Writer } from '../src/cluster/writer.js';
-import type { Report } from '../src/core/types.js';
+import type { FixRecord, Report } from '../src/core/types.js';
+import { runDoctorWithFixes, type FixRunOptions } from '../src/core/fixer.js';
+import { DEFAULT_TEST_BUDGET_MS, HANGING_STATUS_BUDGET_MS } from './helpers.js';
+import { assertValidReportObject } from './report-schema.js';
 import { findFix } from '../src/fixes/index.js';
 import { isManual, isNoPlan, type FixContext, type FixPlan, type PlanResult } from '../src/fixes/types.js';
 import type { SimHandle } from '../src/sim/index.js';
@@ -51,4 +54,28 @@ export function asPlan(p: PlanResult): FixPlan {
 /** Run the steps in order (each dry-run first when `dryRun`), as the fixer does without its lock, events and confirmations. */
 export async function runSteps(plan: FixPlan, writer: Writer, dryRun: boolean): Promise<void> {
   for (const s of plan.steps) await s.apply(writer, { dryRun });
+}
+
+/** `check --fix --yes` against a sim through the fixer, with test budgets; the report is schema-checked. */
+export async function runFixes(sim: SimHandle, opts: Partial<FixRunOptions> = {}, kubeconfig = sim.kubeconfigPath): Promise<Report> {
+  const { report } = await runDoctorWithFixes({
+    kubeconfig,
+    providerUrl: sim.providerUrl,
+    minBackoffMs: 10,
+    timeoutMs: DEFAULT_TEST_BUDGET_MS,
+    checkTimeoutsMs: { 'provider.status-endpoint': HANGING_STATUS_BUDGET_MS },
+    settleTimeoutMs: 20_000,
+    mode: 'apply',
+    yes: true,
+    ...opts,
+  });
+  assertValidReportObject(report, 'fix report');
+  return report;
+}
+
+/** The fix `id` of a report (asserted present). */
+export function fixRecord(report: Report, id: string): FixRecord {
+  const f = report.fixes?.find((x) => x.id === id);
+  assert.ok(f, `fix ${id} planned (have: ${(report.fixes ?? []).map((x) => `${x.id}:${x.outcome}`).join(', ')})`);
+  return f;
 }

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { loadScenario, startSim, type SimState } from '../src/sim/index.js';
-import { runDoctorWithFixes } from '../src/core/fixer.js';
+import { runFixes } from './fix-helpers.js';
 import { grantsOf, manifests, RBAC_DIR, SA_USER } from './rbac-manifests.js';
 import { repoRoot } from './report-schema.js';
 
@@ -42,16 +42,7 @@ export async function runAsServiceAccount(entry: (typeof FIX_SCENARIOS)[number])
   const sim = await startSim(state);
   try {
     const kubeconfig = await sim.addUser(SA_USER, rules);
-    const { report } = await runDoctorWithFixes({
-      kubeconfig,
-      providerUrl: sim.providerUrl,
-      minBackoffMs: 10,
-      timeoutMs: 20_000,
-      checkTimeoutsMs: { 'provider.status-endpoint': 3_000 },
-      settleTimeoutMs: 20_000,
-      mode: 'apply',
-      yes: true,
-    });
+    const report = await runFixes(sim, {}, kubeconfig);
     const fixes = report.fixes ?? [];
     const f = fixes.find((x) => x.id === entry.fix);
     assert.ok(f, `${entry.scenario}: ${entry.fix} planned (have ${fixes.map((x) => `${x.id}:${x.outcome}`).join(', ')})`);

@@ -18,6 +18,13 @@ export async function withSim<T>(scenario: string | SimState, fn: (sim: SimHandl
   }
 }
 
+/** A sim of a copy of scenario `name`, changed by `tweak` first (closed afterwards). */
+export async function withScenario<T>(name: string, fn: (sim: SimHandle) => Promise<T>, tweak?: (s: SimState) => void): Promise<T> {
+  const state = structuredClone(await loadScenario(name));
+  tweak?.(state);
+  return withSim(state, fn);
+}
+
 export interface ScenarioRun extends DoctorRun {
   sim: SimHandle;
 }

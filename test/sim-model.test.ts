@@ -10,22 +10,18 @@ import { runDoctor } from '../src/core/engine.js';
 import { matchLogLine } from '../src/checks/lib/log-templates.js';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { clients, providerStatus, proxyPath, raw, until } from './sim-model-helpers.js';
+import { withScenario } from './helpers.js';
 
 const NS = 'akash-services';
 const HEALTH = proxyPath(NS, 'operator-ip:rest', 'health');
 const USAGE = proxyPath(NS, 'operator-ip:rest', 'usage');
 const METRICS = proxyPath('metallb-system', 'controller:monitoring', 'metrics');
 
-async function withModel(scenario: string, fn: (sim: SimHandle) => Promise<void>, tweak?: (s: SimState) => void): Promise<void> {
-  const state = await loadScenario(scenario);
-  state.behaviour.model = true;
-  tweak?.(state);
-  const sim = await startSim(state);
-  try {
-    await fn(sim);
-  } finally {
-    await sim.close();
-  }
+function withModel(scenario: string, fn: (sim: SimHandle) => Promise<void>, tweak?: (s: SimState) => void): Promise<void> {
+  return withScenario(scenario, fn, (state) => {
+    state.behaviour.model = true;
+    tweak?.(state);
+  });
 }
 
 async function podsOf(sim: SimHandle, selector: string): Promise<string[]> {

@@ -7,21 +7,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { loadScenario, parseState, startSim, type SimHandle, type SimState } from '../src/sim/index.js';
+import { parseState, type SimHandle, type SimState } from '../src/sim/index.js';
 import { clients, raw, until } from './sim-model-helpers.js';
+import { withScenario } from './helpers.js';
 
 const run = promisify(execFile);
 const CM = '/api/v1/namespaces/kube-system/configmaps';
 
-async function withSim(fn: (sim: SimHandle) => Promise<void>, tweak?: (s: SimState) => void): Promise<void> {
-  const state = await loadScenario('healthy-helm');
-  tweak?.(state);
-  const sim = await startSim(state);
-  try {
-    await fn(sim);
-  } finally {
-    await sim.close();
-  }
+function withSim(fn: (sim: SimHandle) => Promise<void>, tweak?: (s: SimState) => void): Promise<void> {
+  return withScenario('healthy-helm', fn, tweak);
 }
 
 /** Watch events of a path collected while fn runs (a watch from the current resourceVersion). */
