@@ -115,7 +115,10 @@ async function runFixes(ctx: CommandContext, a: CheckArgs, opts: DoctorOptions, 
             confirm: async (q: string) => /^y(es)?$/i.test((await ctx.io.ask!(`${q} [y/N] `)).trim()),
             onPlan: async (before: Report, fixes: Report['fixes']) => {
               if (!fixes?.some((f) => f.outcome === 'dry-run')) return;
-              ctx.io.stdout(await renderReport(ctx, { ...before, fixMode: 'dry-run', fixes }, { ...a, output: 'table' }));
+              // the plan is for the person at the terminal: on stderr when stdout carries a document (-o json)
+              const text = await renderReport(ctx, { ...before, fixMode: 'dry-run', fixes }, { ...a, output: 'table' });
+              if ((a.output ?? 'table') === 'table') ctx.io.stdout(text);
+              else ctx.io.stderr(text);
             },
           }
         : {}),
