@@ -125,6 +125,25 @@ describe('check --fix end to end', () => {
     });
   });
 
+  test('on a terminal with -o json: the plan and the questions go to stderr, stdout is one JSON document', async () => {
+    await withScenario('f-controller-port-misnamed', async (sim) => {
+      let out = '';
+      let err = '';
+      const code = await main(['check', '--fix', '-o', 'json', '--kubeconfig', sim.kubeconfigPath, '--provider-url', sim.providerUrl, '--timeout', '20s'], {
+        stdout: (s) => void (out += s),
+        stderr: (s) => void (err += s),
+        stdinIsTTY: true,
+        stdoutIsTTY: false,
+        stderrIsTTY: false,
+        ask: async () => 'n',
+      });
+      assert.equal(code, 1);
+      const report = JSON.parse(out);
+      assert.ok(report.fixes.every((f: { outcome: string; reason?: string }) => f.outcome !== 'applied'), out);
+      assert.match(err, /Fixes \(dry run/);
+    });
+  });
+
   test('a lock held by another fixer: nothing is written and the report says who holds it', async () => {
     await withScenario('f-controller-port-misnamed', async (sim) => {
       const now = new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
@@ -151,7 +170,7 @@ describe('check --fix end to end', () => {
       assert.equal(applied.length, 1, JSON.stringify(outcomes));
       assert.ok(!outcomes.flat().some((x) => /:failed:/.test(x)), JSON.stringify(outcomes));
       const other = outcomes.find((o) => !o.some((x) => x.startsWith('metallb.expose-controller:applied:')))!;
-      assert.ok(other.every((x) => /:skipped:(lock-held|not-applicable)$/.test(x)), JSON.stringify(other));
+      assert.ok(other.every((x) => /:skipped:(lock-held|not-applicable|rate-limited)$/.test(x)), JSON.stringify(other));
       assert.equal(await controllerPortName(sim), 'monitoring');
     });
   });

@@ -236,7 +236,7 @@ export async function runDoctorWithFixes(opts: FixRunOptions): Promise<DoctorRun
       record.summary = res.summary;
       if (res.notes?.length) record.notes = [...res.notes];
       let steps = res.steps;
-      if (res.restarts) {
+      if (res.restarts && !lockFailure) {
         const rl = await rateLimit(writer, res.restarts, fixOptions.minRestartIntervalMs, now).catch((err: unknown) => ({ skip: `cannot read ${refText(res.restarts!)}: ${errText(err)}` }));
         if ('skip' in rl) {
           record.outcome = 'skipped';
