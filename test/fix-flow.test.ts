@@ -144,6 +144,37 @@ describe('check --fix end to end', () => {
     });
   });
 
+  test('the rate limit: an operator a restart cannot heal is not restarted again by the next run (no crash loop from a cron job)', async () => {
+    await withScenario(
+      'f-operator-new-stuck',
+      async (sim) => {
+        const only = ['ip-operator.installed', 'ip-operator.health', 'ip-operator.barrier'];
+        const podNames = () => sim.objects().filter((o) => o.kind === 'Pod' && o.metadata.namespace === 'akash-services' && o.metadata.name.startsWith('operator-ip-')).map((o) => o.metadata.name);
+        const first = await fixRun(sim, { only, settleTimeoutMs: 2_000 });
+        const f = fix(first, 'ip-operator.restart');
+        assert.equal(f.outcome, 'applied-unverified', JSON.stringify(f));
+        assert.equal(f.reason, 'not-settled');
+        assert.match(f.message ?? '', /503|locked/);
+        const after = podNames();
+
+        const second = await fixRun(sim, { only, settleTimeoutMs: 2_000 });
+        const g = fix(second, 'ip-operator.restart');
+        assert.equal(g.outcome, 'skipped');
+        assert.equal(g.reason, 'rate-limited');
+        assert.match(g.message ?? '', /restarted by --fix 0 min ago .*--min-restart-interval \(15 min\)/);
+        assert.deepEqual(podNames(), after, 'no pod was deleted');
+
+        const third = await fixRun(sim, { only, settleTimeoutMs: 2_000, minRestartIntervalMs: 0 });
+        assert.equal(fix(third, 'ip-operator.restart').outcome, 'applied-unverified', 'a shorter interval allows it again');
+        assert.notDeepEqual(podNames(), after);
+      },
+      // MetalLB's Service is gone for good: the operator's discovery fails at every start
+      (s) => {
+        s.objects = s.objects.filter((o) => !(o.kind === 'Service' && o.metadata.namespace === 'metallb-system' && o.metadata.name === 'controller'));
+      },
+    );
+  });
+
   test('a lock held by another fixer: nothing is written and the report says who holds it', async () => {
     await withScenario('f-controller-port-misnamed', async (sim) => {
       const now = new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
