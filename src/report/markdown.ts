@@ -80,6 +80,18 @@ export function renderMarkdown(report: Report): string {
     }
   }
 
+  if (report.fixes) {
+    out.push(report.fixMode === 'dry-run' ? '### Fixes (dry run: nothing changed)' : '### Fixes');
+    out.push('');
+    if (report.fixes.length === 0) out.push('Nothing to fix automatically.', '');
+    for (const f of report.fixes) {
+      out.push(`- **${mdText(f.id)}** \`${f.outcome}\`${f.reason ? ` (${mdText(f.reason)})` : ''} — ${mdText(f.summary)}${f.message ? `: ${mdText(f.message)}` : ''}`);
+    }
+    const commands = report.fixes.flatMap((f) => [...f.steps.map((st) => st.command), ...(f.commands ?? [])]);
+    if (commands.length) out.push('', mdFence(commands.join('\n'), 'sh'));
+    out.push('');
+  }
+
   const evidence = report.checks.filter((r) => r.status !== 'pass' && r.details && Object.keys(r.details).length > 0);
   if (evidence.length > 0) {
     const doc = Object.fromEntries(evidence.map((r) => [r.id, sanitizeDeep(redact(r.details))]));
