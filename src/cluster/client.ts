@@ -14,7 +14,10 @@
 import { existsSync, readFileSync, accessSync, constants } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import * as k8s from '@kubernetes/client-node';
+// the KubeConfig module only, not the package's index (its watch, exec, informer, … modules and
+// their dependencies are never used here); the bundle also leaves out the generated API
+// classes that only KubeConfig.makeApiClient uses (scripts/bundle.mjs)
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { StringDecoder } from 'node:string_decoder';
 import net from 'node:net';
 import tls from 'node:tls';
@@ -37,8 +40,8 @@ export interface ClientOptions {
 }
 
 /** Parse one kubeconfig file; relative certificate paths resolve against its folder, as kubectl does. */
-function readKubeConfigFile(file: string): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
+function readKubeConfigFile(file: string): KubeConfig {
+  const kc = new KubeConfig();
   try {
     accessSync(file, constants.R_OK);
     kc.loadFromString(readFileSync(file, 'utf8'));
@@ -56,17 +59,17 @@ function readKubeConfigFile(file: string): k8s.KubeConfig {
  * the in-cluster service account (a CronJob in the cluster). Problems are
  * ConfigErrors (exit 2) with one clear line.
  */
-export function loadKubeConfig(opts: { kubeconfig?: string; context?: string }): k8s.KubeConfig {
+export function loadKubeConfig(opts: { kubeconfig?: string; context?: string }): KubeConfig {
   let files: string[];
   if (opts.kubeconfig !== undefined) files = [opts.kubeconfig];
   else if (process.env.KUBECONFIG) files = process.env.KUBECONFIG.split(path.delimiter).filter((p) => p.length > 0);
   else files = [path.join(homedir(), '.kube', 'config')];
   const explicit = opts.kubeconfig !== undefined || !!process.env.KUBECONFIG;
   const existing = files.filter((f) => existsSync(f));
-  let kc: k8s.KubeConfig;
+  let kc: KubeConfig;
   if (existing.length === 0) {
     if (!explicit && process.env.KUBERNETES_SERVICE_HOST) {
-      kc = new k8s.KubeConfig();
+      kc = new KubeConfig();
       kc.loadFromCluster();
       return kc;
     }
@@ -141,7 +144,7 @@ interface Sent {
 }
 
 export class KubeClient {
-  readonly kc: k8s.KubeConfig;
+  readonly kc: KubeConfig;
   readonly requestTimeoutMs: number;
   private readonly retries: number;
   private readonly minBackoffMs: number;
@@ -161,7 +164,7 @@ export class KubeClient {
   readonly counters: TransportCounters = { connections: 0, tlsHandshakes: 0 };
 
   /** Resolves the whole kubeconfig entry; local problems are ConfigErrors naming the entry. */
-  constructor(kc: k8s.KubeConfig, opts: ClientOptions = {}) {
+  constructor(kc: KubeConfig, opts: ClientOptions = {}) {
     this.kc = kc;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 10_000;
     this.retries = opts.retries ?? 3;

@@ -15,13 +15,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Argv, CommandModule } from 'yargs';
-import { Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { runDoctor, type DoctorOptions, type DoctorRun } from '../core/engine.js';
 import { loadKubeConfig } from '../cluster/client.js';
 import { selectChecks } from '../core/runner.js';
 import { registry } from '../checks/index.js';
 import type { Report } from '../core/types.js';
-import { DoctorMetrics } from '../report/metrics.js';
+import type { DoctorMetrics } from '../report/metrics.js';
 import { renderJson } from '../report/json.js';
 import { assertWritableReportPath, writeFileAtomic } from '../report/file.js';
 import { sanitizeLine } from '../report/sanitize.js';
@@ -42,6 +42,9 @@ export function parseListen(text: string): ListenAddress {
   return { host: host === '' ? undefined : host, port };
 }
 
+/** prom-client's Registry.PROMETHEUS_CONTENT_TYPE, for a /metrics asked before the first run. */
+const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
 export interface ExporterOptions {
   doctor: DoctorOptions;
   intervalMs: number;
@@ -60,7 +63,8 @@ export class Exporter {
   private inFlight?: Promise<void>;
   private stopped = false;
   private metrics?: DoctorMetrics;
-  private readonly registry = new Registry();
+  /** prom-client is loaded by the first run, not by every command of the CLI (which registers this one). */
+  private registry?: Registry;
   /** Last completed report, if any. */
   lastReport?: Report;
   /** Completed runs, and runs that could not produce a report. */
@@ -121,7 +125,12 @@ export class Exporter {
     try {
       const { report } = await (this.opts.run ?? runDoctor)(this.opts.doctor);
       if (this.stopped) return;
-      this.metrics ??= new DoctorMetrics(this.registry);
+      if (!this.metrics) {
+        const [{ Registry }, { DoctorMetrics }] = await Promise.all([import('prom-client'), import('../report/metrics.js')]);
+        if (this.stopped) return;
+        this.registry = new Registry();
+        this.metrics = new DoctorMetrics(this.registry);
+      }
       this.metrics.update(report);
       this.lastReport = report;
       this.runs++;
@@ -151,7 +160,7 @@ export class Exporter {
     }
     if (path === '/metrics') {
       const body = this.metrics ? await this.metrics.render() : '';
-      res.writeHead(200, { 'Content-Type': this.registry.contentType });
+      res.writeHead(200, { 'Content-Type': this.registry?.contentType ?? PROMETHEUS_CONTENT_TYPE });
       res.end(req.method === 'HEAD' ? undefined : body);
       return;
     }

@@ -74,39 +74,74 @@ export async function runChecks(checks: readonly Check[], cluster: Snapshot, opt
   const results = new Map<string, CheckResult>();
   const promises = new Map<string, Promise<CheckResult>>();
 
+  /** Run the check itself under its budget; throws become `error` findings. */
+  const execute = async (check: Check, upstream: Map<string, CheckResult>): Promise<Finding> => {
+    const controller = new AbortController();
+    const budgetMs = options.checkTimeoutsMs?.[check.id] ?? options.timeoutMs;
+    const checkOptions = budgetMs === options.timeoutMs ? options : { ...options, timeoutMs: budgetMs };
+    const ctx: CheckContext = { cluster, options: checkOptions, signal: controller.signal, upstream };
+    let timer: NodeJS.Timeout | undefined;
+    const budget = new Promise<Finding>((resolve) => {
+      timer = setTimeout(() => {
+        controller.abort(new Error('budget exceeded'));
+        resolve(budgetExceeded(budgetMs));
+      }, budgetMs);
+    });
+    try {
+      const finding = await Promise.race([
+        Promise.resolve()
+          .then(() => check.run(ctx))
+          .catch(errorFinding),
+        budget,
+      ]);
+      if (!finding || typeof finding.status !== 'string') return { status: 'error', message: 'the check returned no finding', details: { reason: 'internal' } };
+      return finding;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  const blocks = (u: CheckResult): boolean => u.status === 'fail' || u.status === 'error' || u.status === 'skip';
+
+  /**
+   * Whether a check may start once its dependencies allow it: every dependency without
+   * `dependantsStartEarly` has passed (or warned), and every one with it may start itself. A
+   * check that must wait for cluster.api (everything does) never starts before it passed.
+   */
+  const startable = new Map<string, Promise<boolean>>();
+  const canStart = (check: Check): Promise<boolean> => {
+    let p = startable.get(check.id);
+    if (!p) {
+      const deps = (check.dependsOn ?? []).filter((d) => selected.has(d)).map((d) => selected.get(d)!);
+      p = Promise.all(deps.map(async (d) => (d.dependantsStartEarly ? canStart(d) : !blocks(await start(d))))).then((ok) => ok.every(Boolean));
+      startable.set(check.id, p);
+    }
+    return p;
+  };
+
   const runOne = async (check: Check): Promise<CheckResult> => {
     const deps = (check.dependsOn ?? []).filter((d) => selected.has(d));
+    const upstreamMap = new Map<string, CheckResult>();
+    let started = Date.now();
+    let early: Promise<Finding> | undefined;
+    // a dependency that lets its dependants start early is awaited only to decide what is shown
+    if (deps.some((d) => selected.get(d)!.dependantsStartEarly) && (await canStart(check))) {
+      started = Date.now();
+      early = execute(check, upstreamMap);
+    }
     const upstream = await Promise.all(deps.map((d) => start(selected.get(d)!)));
-    const started = Date.now();
+    for (const u of upstream) upstreamMap.set(u.id, u);
     const base = { id: check.id, title: check.title, category: check.category, docs: docsLink(check.id) };
-    const blocking = upstream.find((u) => u.status === 'fail' || u.status === 'error' || u.status === 'skip');
+    const blocking = upstream.find(blocks);
     let finding: Finding;
     if (blocking) {
+      started = Date.now();
+      // an early start's finding (and its reads) is dropped: the dependency decides
       finding = { status: 'skip', message: `skipped: ${blocking.id} ${blocking.status === 'skip' ? 'was skipped' : blocking.status === 'fail' ? 'failed' : 'could not run'} (${blocking.message})`, details: { reason: 'blocked', blockedBy: blocking.id } };
     } else {
       hooks.onStart?.(check);
-      const controller = new AbortController();
-      const budgetMs = options.checkTimeoutsMs?.[check.id] ?? options.timeoutMs;
-      const checkOptions = budgetMs === options.timeoutMs ? options : { ...options, timeoutMs: budgetMs };
-      const ctx: CheckContext = { cluster, options: checkOptions, signal: controller.signal, upstream: new Map(upstream.map((u) => [u.id, u])) };
-      let timer: NodeJS.Timeout | undefined;
-      const budget = new Promise<Finding>((resolve) => {
-        timer = setTimeout(() => {
-          controller.abort(new Error('budget exceeded'));
-          resolve(budgetExceeded(budgetMs));
-        }, budgetMs);
-      });
-      try {
-        finding = await Promise.race([
-          Promise.resolve()
-            .then(() => check.run(ctx))
-            .catch(errorFinding),
-          budget,
-        ]);
-      } finally {
-        clearTimeout(timer);
-      }
-      if (!finding || typeof finding.status !== 'string') finding = { status: 'error', message: 'the check returned no finding', details: { reason: 'internal' } };
+      if (!early) started = Date.now();
+      finding = await (early ?? execute(check, upstreamMap));
     }
     const result: CheckResult = { ...base, ...finding, durationMs: Date.now() - started };
     results.set(check.id, result);

@@ -84,6 +84,14 @@ export interface Check {
   category: Category;
   /** Ids of checks that must not fail/error/skip for this one to run. */
   dependsOn?: string[];
+  /**
+   * Checks that depend on this one may start before it has finished: it only decides whether
+   * their findings are shown (a fail/error/skip here still makes them `skip`, and what they
+   * found is dropped), not what they read. Their reads then share a round trip with this
+   * check's instead of waiting for its answer. Set only on checks whose dependants merely
+   * read (every check does) and whose dependants' reads are harmless when this one fails.
+   */
+  dependantsStartEarly?: boolean;
   doc: CheckDoc;
   run(ctx: CheckContext): Promise<Finding>;
 }

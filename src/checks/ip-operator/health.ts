@@ -106,6 +106,7 @@ export const check: Check = {
   title: 'The IP operator answers /health',
   category: 'ip-operator',
   dependsOn: ['ip-operator.installed'],
+  dependantsStartEarly: true,
   doc: {
     what: "Calls GET /health of the IP operator the provider uses (see ip-operator.installed) through the API server's service proxy (`/api/v1/namespaces/akash-services/services/operator-ip:rest/proxy/health`, or `akash-ip-operator:api` for a provider ≤ 0.4.x): the same call the provider waits for before it bids. The operator answers 200 `OK`, and 503 with an empty body while its barrier is locked (akash-network/provider:operator/ip/operator.go:486-495 barrier middleware on every route, operator/common/*); the provider finds the Service by its port name (cluster/util/service_discovery_agent.go).",
     why: 'The operator answers 503 while its barrier is locked. A barrier that stays locked (often because MetalLB or DNS was not ready when it started) blocks the provider: /status hangs, no bids go out, and the provider pod restarts from its liveness probe. The operator has no probes, so its pod keeps looking Running.',

@@ -81,9 +81,13 @@ export const IP_OPERATOR_LAYOUTS: Omit<IpOperatorLayout, 'deployment'>[] = [
 export async function findIpOperators(snap: Snapshot): Promise<IpOperatorLayout[]> {
   const found = await Promise.all(
     IP_OPERATOR_LAYOUTS.map(async (l) => {
+      // the layout's pods are read either way (here without a Deployment, by layoutState with
+      // one): both reads at once, so the pods do not wait for the Deployment's answer
+      const podsRead = snap.listPods(AKASH_NS, { labelSelector: l.selector });
+      podsRead.catch(() => undefined);
       const deployment = await snap.getDeployment(AKASH_NS, l.name);
       if (deployment) return { ...l, deployment };
-      const pods = await snap.listPods(AKASH_NS, { labelSelector: l.selector });
+      const pods = await podsRead;
       return pods.length > 0 ? { ...l, deployment: null } : null;
     }),
   );

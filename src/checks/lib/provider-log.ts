@@ -99,14 +99,7 @@ export function scanProviderLog(lines: Iterable<string>): ProviderWaitState {
  */
 export async function providerWaitState(snap: Snapshot, signal?: AbortSignal): Promise<ProviderWaitState | null> {
   const pod = `${PROVIDER_STS}-0`;
-  // the same list provider.pod makes (the StatefulSet's selector), so the run reads it once
-  const sts = await snap.getStatefulSet(AKASH_NS, PROVIDER_STS);
-  const selector = selectorString(sts?.spec?.selector?.matchLabels);
-  if (!selector) return null;
-  const pods = await snap.listPods(AKASH_NS, { labelSelector: selector });
-  const name = pods.find((p) => p.metadata?.name === pod)?.metadata?.name ?? pods[0]?.metadata?.name;
-  if (!name) return null;
-  const read = (previous: boolean) =>
+  const read = (name: string, previous: boolean) =>
     snap.scanLog(
       'provider-waiter',
       AKASH_NS,
@@ -125,13 +118,23 @@ export async function providerWaitState(snap: Snapshot, signal?: AbortSignal): P
       },
       signal,
     );
+  // the StatefulSet names its pod akash-provider-0: its log is read at once, with the
+  // StatefulSet and the pod list below, instead of waiting for both answers
+  read(pod, false).catch(() => undefined);
+  // the same list provider.pod makes (the StatefulSet's selector), so the run reads it once
+  const sts = await snap.getStatefulSet(AKASH_NS, PROVIDER_STS);
+  const selector = selectorString(sts?.spec?.selector?.matchLabels);
+  if (!selector) return null;
+  const pods = await snap.listPods(AKASH_NS, { labelSelector: selector });
+  const name = pods.find((p) => p.metadata?.name === pod)?.metadata?.name ?? pods[0]?.metadata?.name;
+  if (!name) return null;
   let scan;
   try {
-    scan = await read(false);
+    scan = await read(name, false);
   } catch (e) {
     // a crash-looping container has no current log (waiting to start): its previous run says what it waited for
     try {
-      scan = await read(true);
+      scan = await read(name, true);
     } catch {
       throw e;
     }

@@ -12,6 +12,7 @@ export const check: Check = {
   title: 'Namespace metallb-system exists',
   category: 'metallb',
   dependsOn: ['cluster.api'],
+  dependantsStartEarly: true,
   doc: {
     what: 'Looks up the namespace metallb-system, where MetalLB (controller, speaker, address pools) must live. details.reason: namespace-exists, namespace-missing, namespace-terminating.',
     why: 'The Akash IP operator looks for MetalLB only in metallb-system (Service controller, port monitoring: akash-network/provider:cluster/kube/operators/clients/metallb/client.go:113). Without the namespace there is no MetalLB the operator can use, so no IP lease can get an address.',

@@ -10,6 +10,7 @@ export const check: Check = {
   title: 'The provider is installed with the Helm release akash-provider',
   category: 'provider',
   dependsOn: ['cluster.api'],
+  dependantsStartEarly: true,
   doc: {
     what: 'Finds the Helm release `akash-provider` in akash-services the way `helm list` does (release Secrets labelled owner=helm), decodes its newest deployed revision and reports the chart, chart version, app version, revision and status. Values shown in the report are redacted (key, keysecret and anything that looks like a secret). Upstream: the chart is akash-network/helm-charts charts/akash-provider (release `akash-provider` renders StatefulSet akash-provider, charts/akash-provider/templates/statefulset.yaml); Helm keeps each revision in a Secret `sh.helm.release.v1.<release>.v<N>` labelled owner=helm.',
     why: 'The IP-lease guide supports only providers installed with the Helm chart: `ipoperator` and the `ip-lease` attribute are Helm values, and the next `helm upgrade` overwrites anything changed by hand. A failed or interrupted upgrade leaves the running provider out of step with its values.',

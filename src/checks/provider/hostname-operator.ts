@@ -50,7 +50,9 @@ export const check: Check = {
   async run(ctx) {
     const H = HOSTNAME_OPERATOR;
     const svcName = `Service ${AKASH_NS}/${H.name}`;
-    const waitInfo = async () => waitNote(await providerWaitState(ctx.cluster, ctx.signal).catch(() => null));
+    // every outcome below reads the provider's log: start it with the first reads
+    const waitState = providerWaitState(ctx.cluster, ctx.signal).catch(() => null);
+    const waitInfo = async () => waitNote(await waitState);
     const withWait = async (f: (note: { text: string; details: Record<string, unknown> }) => Finding): Promise<Finding> => f(await waitInfo());
 
     const [svc, deployment, pods] = await Promise.all([
@@ -83,7 +85,7 @@ export const check: Check = {
     const where = `${svcName}:${H.portName}/health`;
     const details = { ...base, httpStatus: res.status };
     if (res.status === 200) {
-      const st = await providerWaitState(ctx.cluster, ctx.signal).catch(() => null);
+      const st = await waitState;
       if (st?.discoveryFailed?.service === H.name) {
         return fail(`the hostname operator answers /health 200, but the provider's one-shot discovery of ${svcName} failed at start (${st.discoveryFailed.error}) and is never retried: the provider stays blocked until it is restarted`, {
           details: { reason: 'provider-discovery-stuck', ...details, providerDiscoveryFailed: st.discoveryFailed },
