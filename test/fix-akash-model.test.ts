@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { withSim, HANGING_STATUS_BUDGET_MS } from './helpers.js';
 import { asPlan, fixHarness, planOf, runFixes, runSteps } from './fix-helpers.js';
 import { runDoctor } from '../src/core/engine.js';
-import { loadScenario, type SimHandle, type SimState } from '../src/sim/index.js';
+import { loadScenario, waitForModel, type SimHandle, type SimState } from '../src/sim/index.js';
 import { KINDS, Writer } from '../src/cluster/writer.js';
 import { snapshotFactory } from '../src/fixes/lib.js';
 import { isNoPlan, type SettleResult } from '../src/fixes/types.js';
@@ -77,9 +77,20 @@ async function restartAndRecheck(sim: SimHandle, report: Report, fixId: string, 
 describe('restarts against the modelled components', () => {
   test('operator restarted while Service controller is misnamed stays locked; restarted after the Service fix it unlocks', async () => {
     await withSim(await stuckWithMisnamedController(), async (sim) => {
-      const first = await restartOperator(sim, 3_000);
-      assert.equal(first.ok, false, first.message);
-      assert.match(first.message, /new pod operator-ip-\S+ Ready, but akash-services\/operator-ip:rest\/health answers 503 with an empty body \(barrier still locked\)/);
+      // --fix refuses to restart it while the Service is still broken and nothing repairs it first
+      const report = await diagnose(sim, IP_CHECKS);
+      const h = fixHarness(sim, report, 'ip-operator.restart');
+      try {
+        const refused = await planOf(h, 'ip-operator.restart');
+        assert.ok(isNoPlan(refused) && /cannot unlock .*metallb\.controller-service/.test(refused.skip), JSON.stringify(refused));
+        // a person restarts it by hand anyway: the new pod fails its one-shot discovery and stays locked
+        const pod = (await h.writer.list(KINDS.pod, 'akash-services', 'app.kubernetes.io/name=ip'))[0]!;
+        await h.writer.delete(KINDS.pod, 'akash-services', pod.metadata!.name!);
+        await waitForModel(sim, (m) => !!m.ipOperators['operator-ip'] && m.ipOperators['operator-ip'].pod !== pod.metadata!.name && m.ipOperators['operator-ip'].discovered === false);
+      } finally {
+        await h.close();
+      }
+      assert.match(status(await diagnose(sim, IP_CHECKS), 'ip-operator.health'), /^fail/);
 
       // the Service gets its port name back: the operator started before does not look again
       const w = new Writer(fixHarness(sim, { checks: [] } as unknown as Report, 'x').client);

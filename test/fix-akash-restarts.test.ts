@@ -137,7 +137,7 @@ describe('ip-operator.restart', () => {
     });
   });
 
-  test('MetalLB still broken (Service controller port misnamed): the plan says the restart unlocks only once those checks pass', async () => {
+  test('MetalLB still broken (Service controller port misnamed): refused unless a fix of the same run repairs it first, then planned with a note', async () => {
     const st: SimState = await loadScenario('f-operator-new-stuck');
     const svc = st.objects.find((o) => o.kind === 'Service' && o.metadata.namespace === 'metallb-system' && o.metadata.name === 'controller') as unknown as { spec: { ports: { name: string }[] } };
     svc.spec.ports[0]!.name = 'metrics';
@@ -146,6 +146,10 @@ describe('ip-operator.restart', () => {
       assert.match(status(report, 'metallb.controller-service'), /^fail/);
       const h = fixHarness(sim, report, 'ip-operator.restart');
       try {
+        const refused = await planOf(h, 'ip-operator.restart');
+        assert.ok(isNoPlan(refused) && /cannot unlock the operator's barrier while metallb\.controller-service/.test(refused.skip), JSON.stringify(refused));
+        // metallb.expose-controller runs first in the same --fix (it addresses both checks)
+        h.ctx.fixedEarlier = new Set(['metallb.controller-service', 'metallb.metrics']);
         const plan = asPlan(await planOf(h, 'ip-operator.restart'));
         assert.ok(plan.notes?.some((n) => /metallb\.controller-service/.test(n) && /unlocks its barrier only once/.test(n)), JSON.stringify(plan.notes));
       } finally {

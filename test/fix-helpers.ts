@@ -33,6 +33,7 @@ export function fixHarness(sim: SimHandle, report: Report, fixId: string, opts: 
     cluster: new Snapshot(client),
     findings,
     results,
+    fixedEarlier: new Set<string>(),
     options: { minRestartIntervalMs: 15 * 60_000, settleTimeoutMs: 20_000, ...opts },
     now: new Date(),
     signal: new AbortController().signal,

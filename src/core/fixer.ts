@@ -195,6 +195,7 @@ export async function runDoctorWithFixes(opts: FixRunOptions): Promise<DoctorRun
 
     // ---- plan ---------------------------------------------------------------------------
     const planned: Planned[] = [];
+    const fixedEarlier = new Set<string>();
     for (const { fix, triggeredBy } of requestedFixes(before, registry)) {
       const record: FixRecord = {
         id: fix.id,
@@ -208,7 +209,7 @@ export async function runDoctorWithFixes(opts: FixRunOptions): Promise<DoctorRun
       };
       const p: Planned = { fix, record, steps: [] };
       planned.push(p);
-      const ctx: FixContext = { writer, cluster: planning, findings: triggeredBy, results, options: fixOptions, now, signal };
+      const ctx: FixContext = { writer, cluster: planning, findings: triggeredBy, results, fixedEarlier, options: fixOptions, now, signal };
       let res;
       try {
         res = await fix.plan(ctx);
@@ -251,6 +252,7 @@ export async function runDoctorWithFixes(opts: FixRunOptions): Promise<DoctorRun
       }
       p.plan = res;
       p.steps = steps;
+      for (const id of fix.addresses) fixedEarlier.add(id);
       record.steps = steps.map(stepRecord);
     }
     await planning.release();

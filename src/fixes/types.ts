@@ -108,6 +108,8 @@ export interface FixContext {
   findings: CheckResult[];
   /** Every result of the diagnosis. */
   results: ReadonlyMap<string, CheckResult>;
+  /** The checks that fixes planned earlier in this run (which run first) are to make pass. */
+  fixedEarlier: ReadonlySet<string>;
   options: FixOptions;
   now: Date;
   signal: AbortSignal;
