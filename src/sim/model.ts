@@ -522,6 +522,7 @@ export class Model {
       const ready = this.store.list(podDef, AKASH_NS).some((p) => this.isHostnamePod(p) && podReady(p));
       return ready ? { healthy: true, status: 200 } : { healthy: false, error: this.refusedError(w) };
     }
+    // errNotAlive of akash-network/provider cluster/kube/operators/clients/hostname/client.go
     return this.httpHealth(w, 'hostname operator is not yet alive');
   }
 
