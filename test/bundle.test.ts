@@ -46,3 +46,15 @@ test('the bundle answers --version, list and check like the compiled sources', {
     await sim.close();
   }
 });
+
+test('the bundle applies fixes like the compiled sources (demo --fix --yes: the write path, the fixer and the fixes are in it)', { skip }, async () => {
+  const viaBundle = { AKASH_IP_DOCTOR_NO_BUNDLE: undefined };
+  const r = await cli(['demo', '--fix', '--yes', '-o', 'json'], viaBundle);
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as { fixes: { id: string; outcome: string }[]; summary: { healthy: boolean } };
+  assert.deepEqual(
+    report.fixes.map((f) => `${f.id}:${f.outcome}`),
+    ['metallb.expose-controller:applied', 'kube-proxy.enable-strict-arp:applied', 'ip-operator.restart:applied'],
+  );
+  assert.equal(report.summary.healthy, true);
+});
