@@ -129,8 +129,6 @@ function fromCluster(err: ClusterError): WriteError {
 export class Writer {
   private readonly client: KubeClient;
   readonly fieldManager: string;
-  /** Every write sent (dry runs included), in order: what a report says was done. */
-  readonly log: { method: string; path: string; dryRun: boolean; status: number }[] = [];
 
   constructor(client: KubeClient, opts: { fieldManager?: string } = {}) {
     this.client = client;
@@ -165,7 +163,6 @@ export class Writer {
       } catch (err) {
         throw fromCluster(toClusterError(err, request));
       }
-      if (method !== 'GET') this.log.push({ method, path, dryRun: !!opts.dryRun, status });
       if (status === 429 && attempt < 3) {
         const secs = Number(retryAfter);
         await new Promise((r) => setTimeout(r, Math.min(Number.isFinite(secs) ? secs * 1000 : 1000, 10_000)));

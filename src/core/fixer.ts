@@ -140,7 +140,7 @@ async function recordEvent(writer: Writer, fixId: string, step: FixStep, obj: Ku
 
 function markRest(planned: Planned[], from: number, reason: string, message: string): void {
   for (const p of planned.slice(from)) {
-    if (p.record.outcome !== 'dry-run' && p.record.outcome !== 'applied') continue;
+    if (p.record.outcome !== 'dry-run') continue; // still pending: not failed, skipped or manual
     p.record.outcome = 'skipped';
     p.record.reason = reason;
     p.record.message = message;
