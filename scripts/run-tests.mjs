@@ -1,8 +1,21 @@
 #!/usr/bin/env node
-// Runs every compiled test file explicitly (node --test on Node 20 takes no globs
-// and silently finds nothing in a directory of .ts files) and fails when no test ran.
-import { readdirSync, existsSync } from 'node:fs';
+// Runs the compiled test files (dist/test/*.test.js) and fails when no test ran.
+//
+// Node 20's `node --test` starts one process per file, and each of those pays ~0.9 s of CPU
+// loading the Kubernetes client, the simulator and the sources before its first test. Most
+// files then spend their time waiting on sockets, not on the CPU. So the files are run in a
+// few shard processes instead: each shard imports its files once and runs them side by side
+// (every file's own tests still run one after another, in order, as they would alone).
+// A file that changes process-wide state (fake timers, the working directory, environment
+// variables) says so with the line `// test-runner: serial`; those files share one shard
+// that runs them one at a time.
+//
+//   node scripts/run-tests.mjs                 # every file
+//   node scripts/run-tests.mjs fix- sim        # files whose name contains one of these
+//   TEST_SHARDS=1 node scripts/run-tests.mjs   # how many concurrent shards (default: 2)
+import { readdirSync, existsSync, readFileSync, writeFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { spawn } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 
 const dir = path.resolve('dist/test');
@@ -17,9 +30,46 @@ if (files.length === 0) {
   console.error('no test files found in dist/test');
   process.exit(1);
 }
+
+const SERIAL = /^\/\/ test-runner: serial\b/m;
+const serial = [];
+const shared = [];
+for (const f of files) (SERIAL.test(readFileSync(path.join(dir, f), 'utf8')) ? serial : shared).push(f);
+
+// shared files go to the shards greedily by size (largest first), a rough stand-in for their work
+const nShards = Math.max(1, Math.min(Number(process.env.TEST_SHARDS ?? 2) || 2, shared.length || 1));
+const shards = Array.from({ length: nShards }, () => ({ files: [], weight: 0 }));
+for (const f of [...shared].sort((a, b) => statSync(path.join(dir, b)).size - statSync(path.join(dir, a)).size)) {
+  const s = shards.reduce((m, x) => (x.weight < m.weight ? x : m));
+  s.files.push(f);
+  s.weight += statSync(path.join(dir, f)).size;
+}
+
+const shardDir = path.join(dir, '.shards');
+rmSync(shardDir, { recursive: true, force: true });
+mkdirSync(shardDir, { recursive: true });
+const entries = [];
+function writeShard(name, list, concurrent) {
+  if (list.length === 0) return;
+  const urls = list.sort().map((f) => [f, pathToFileURL(path.join(dir, f)).href]);
+  const body = [
+    `import { describe } from 'node:test';`,
+    `const files = ${JSON.stringify(urls)};`,
+    `describe(${JSON.stringify(name)}, { concurrency: ${concurrent ? 'true' : '1'} }, () => {`,
+    `  for (const [name, url] of files) describe(name, { concurrency: 1 }, async () => { await import(url); });`,
+    `});`,
+    '',
+  ].join('\n');
+  const file = path.join(shardDir, `${name.replace(/[^a-z0-9]+/gi, '-')}.mjs`);
+  writeFileSync(file, body);
+  entries.push(file);
+}
+shards.forEach((s, i) => writeShard(`shard ${i + 1} of ${nShards}`, s.files, true));
+writeShard('serial', serial, false);
+
 // a per-test (and per-file) timeout turns a hang into a failure; it is no performance threshold,
-// so it is far above what a file takes even under `npm run test:stress`
-const args = ['--test', '--test-reporter=spec', '--test-concurrency=2', '--test-timeout=600000', ...files.map((f) => path.join(dir, f))];
+// so it is far above what a shard takes even under `npm run test:stress`
+const args = ['--test', '--test-reporter=spec', `--test-concurrency=${entries.length}`, '--test-timeout=600000', ...entries];
 // tests that spawn bin/akash-ip-doctor.js run the compiled sources, not the bundle
 const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, AKASH_IP_DOCTOR_NO_BUNDLE: '1' } });
 let tail = '';

@@ -1,3 +1,4 @@
+// test-runner: serial (changes process-wide state: see scripts/run-tests.mjs)
 /**
  * Kubeconfig loading as kubectl does it: relative certificate paths, several
  * files in $KUBECONFIG, and clear configuration errors.

@@ -1,3 +1,4 @@
+// test-runner: serial (changes process-wide state: see scripts/run-tests.mjs)
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { runChecks, selectChecks, SelectionError } from '../src/core/runner.js';

@@ -1,3 +1,4 @@
+// test-runner: serial (changes process-wide state: see scripts/run-tests.mjs)
 /**
  * The one transport to the API server, against hand-made endpoints on 127.0.0.1:
  * servers that are not Kubernetes, a CONNECT and a SOCKS5 proxy, exec plugins that
