@@ -61,7 +61,8 @@ function startServe(args: string[]): { child: ChildProcess; url: Promise<string>
     child.once('exit', () => reject(new Error(`serve exited early: ${err}`)));
   });
   url.catch(() => undefined);
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close', not 'exit': only then has everything the child wrote to stderr been read
+  const exit = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   return { child, url, stderr: () => err, exit };
 }
 
