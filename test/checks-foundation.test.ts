@@ -14,6 +14,7 @@ import { parse, stringify } from 'yaml';
 import { expectCheck, result, runScenario, withSim } from './helpers.js';
 import { runDoctor } from '../src/core/engine.js';
 import { loadScenario } from '../src/sim/index.js';
+import { generateCerts } from '../src/sim/certs.js';
 
 const API = 'cluster.api';
 const NS = 'metallb.namespace';
@@ -93,8 +94,10 @@ describe('cluster.api', () => {
   });
 
   test('wrong certificate authority: TLS message', async () => {
-    const other = await withSim('healthy-helm', async (s) => readFile(s.kubeconfigPath, 'utf8'));
-    const otherCa = (parse(other) as any).clusters[0].cluster['certificate-authority-data'];
+    // another CA than the simulator's (simulators of one process share theirs)
+    const caDir = await mkdtemp(join(tmpdir(), 'aid-other-ca-'));
+    const otherCa = Buffer.from((await generateCerts(caDir)).caCert).toString('base64');
+    await rm(caDir, { recursive: true, force: true });
     await withSim('healthy-helm', async (sim) => {
       const kc = parse(await readFile(sim.kubeconfigPath, 'utf8')) as any;
       kc.clusters[0].cluster['certificate-authority-data'] = otherCa;

@@ -1,9 +1,10 @@
 /**
- * Certificates for the sim, generated fresh at start in-process with @peculiar/x509 over
+ * Certificates for the sim, generated in-process with @peculiar/x509 over
  * Node's WebCrypto (node:crypto makes keys but cannot build X.509 certificates, and the
  * simulator must not need an `openssl` binary): a CA and a server certificate it signs for
  * the API server, and an independent self-signed certificate for the provider's :8443
- * responder. EC P-256 keys keep generation fast. The CA and the provider key are also
+ * responder. EC P-256 keys keep generation fast; a process makes them once for all its
+ * simulators (simCerts). The CA and the provider key are also
  * written into the sim's private folder (mode 0600), as the kubeconfig is.
  */
 // @peculiar/x509 resolves its ASN.1 helpers through tsyringe, which needs the Reflect metadata API
@@ -57,7 +58,8 @@ function san(dns: string[]): x509.SubjectAlternativeNameExtension {
 
 const serverUsages = x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment;
 
-export async function generateCerts(dir: string): Promise<CertBundle> {
+/** Make a new CA, server and provider certificate (in memory). */
+async function makeCerts(): Promise<CertBundle> {
   const [caKeys, serverKeys, providerKeys] = await Promise.all([keyPair(), keyPair(), keyPair()]);
 
   const caName = 'CN=akash-ip-doctor-sim-ca';
@@ -100,17 +102,46 @@ export async function generateCerts(dir: string): Promise<CertBundle> {
     extensions: [new x509.KeyUsagesExtension(serverUsages, true), new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]), san(['localhost', 'provider.sim.local'])],
   });
 
-  const bundle: CertBundle = {
+  return {
     caCert: ca.toString('pem') + '\n',
     serverCert: server.toString('pem') + '\n',
     serverKey: await pkcs8Pem(serverKeys.privateKey),
     providerCert: provider.toString('pem') + '\n',
     providerKey: await pkcs8Pem(providerKeys.privateKey),
   };
+}
+
+async function writeCerts(dir: string, bundle: CertBundle): Promise<CertBundle> {
   await Promise.all([
     writeFile(join(dir, 'ca.crt'), bundle.caCert, { mode: 0o600 }),
     writeFile(join(dir, 'server.key'), bundle.serverKey, { mode: 0o600 }),
     writeFile(join(dir, 'provider.key'), bundle.providerKey, { mode: 0o600 }),
   ]);
   return bundle;
+}
+
+/** New certificates, written into `dir`. */
+export async function generateCerts(dir: string): Promise<CertBundle> {
+  return writeCerts(dir, await makeCerts());
+}
+
+/** Shared certificates are made again when they are older than this (they are valid two days). */
+const SHARED_MAX_AGE_MS = 12 * 3600 * 1000;
+let shared: { made: number; bundle: Promise<CertBundle> } | undefined;
+
+/**
+ * The certificates of a simulator, written into its folder: made once per process and shared
+ * by every simulator the process starts (a test process starts hundreds; making three EC keys
+ * and certificates in JavaScript is most of a simulator's start-up). So two simulators of one
+ * process trust each other's API server; a CA that must not match comes from generateCerts().
+ */
+export async function simCerts(dir: string): Promise<CertBundle> {
+  if (!shared || Date.now() - shared.made > SHARED_MAX_AGE_MS) {
+    const bundle = makeCerts();
+    shared = { made: Date.now(), bundle };
+    bundle.catch(() => {
+      if (shared?.bundle === bundle) shared = undefined;
+    });
+  }
+  return writeCerts(dir, await shared.bundle);
 }

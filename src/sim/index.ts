@@ -12,7 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { generateCerts } from './certs.js';
+import { simCerts } from './certs.js';
 import { installControllers } from './controllers.js';
 import { installModel } from './model.js';
 import { kubeconfigText, writeKubeconfig } from './kubeconfig.js';
@@ -95,7 +95,7 @@ export async function startSim(state: SimState, opts: Partial<Faults> = {}): Pro
     process.once('exit', removeLiveDirs);
   }
   try {
-    const certs = await generateCerts(dir);
+    const certs = await simCerts(dir);
     const behaviour = state.behaviour;
     const store = new Store();
     store.load(structuredClone(state.objects), { defaultCrds: behaviour.defaultCrds !== false });
@@ -155,6 +155,9 @@ export async function startSim(state: SimState, opts: Partial<Faults> = {}): Pro
       },
       model() {
         return model ? model.state() : null;
+      },
+      providerStatusMode() {
+        return provider.spec.mode;
       },
       close(): Promise<void> {
         closed ??= (async () => {
