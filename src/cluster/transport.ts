@@ -296,10 +296,10 @@ export function createDispatcher(server: URL, material: () => TlsMaterial, proxy
   const tlsConnector = () => {
     if (!direct) {
       const m = material();
+      // one TLS context (CA, client certificate and key parsed once) for every connection of the run
+      const secureContext = tls.createSecureContext({ ...(m.ca ? { ca: m.ca } : {}), ...(m.cert ? { cert: m.cert } : {}), ...(m.key ? { key: m.key } : {}) });
       direct = buildConnector({
-        ...(m.ca ? { ca: m.ca } : {}),
-        ...(m.cert ? { cert: m.cert } : {}),
-        ...(m.key ? { key: m.key } : {}),
+        secureContext,
         ...(m.servername ? { servername: m.servername } : {}),
         rejectUnauthorized: m.rejectUnauthorized,
         timeout: connectTimeoutMs,
