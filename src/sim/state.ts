@@ -209,6 +209,21 @@ export async function loadScenario(name: string): Promise<SimState> {
   return structuredClone(await loadCached(name, []));
 }
 
+function cached(file: string, st: { mtimeMs: number; size: number }): SimState | undefined {
+  const hit = cache.get(file);
+  return hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size ? hit.state : undefined;
+}
+
+/** The parsed file (not resolved), from the cache when the file is unchanged. */
+function parsedFile(file: string, name: string, st: { mtimeMs: number; size: number }, text: string): SimState {
+  const hit = cached(file, st);
+  if (hit) return hit;
+  const state = parseState(text, name);
+  state.name = name;
+  cache.set(file, { mtimeMs: st.mtimeMs, size: st.size, state });
+  return state;
+}
+
 /** Parse (or reuse) a scenario file and resolve its `extends` chain (see overlay.ts). */
 async function loadCached(name: string, seen: string[]): Promise<SimState> {
   if (!/^[A-Za-z0-9_.-]+$/.test(name) || name.includes('..')) throw new Error(`invalid scenario name: ${name}`);
@@ -226,14 +241,7 @@ async function loadCached(name: string, seen: string[]): Promise<SimState> {
     }
     throw e;
   }
-  const hit = cache.get(file);
-  let state: SimState;
-  if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) state = hit.state;
-  else {
-    state = parseState(text, name);
-    state.name = name;
-    cache.set(file, { mtimeMs: st.mtimeMs, size: st.size, state });
-  }
+  const state = parsedFile(file, name, st, text);
   if (!/^extends:/m.test(text)) return state;
   // a scenario may extend another (see overlay.ts); bases are re-resolved so edits to them count
   const resolved = await resolveExtends(text, structuredClone(state), (base) => loadCached(base, [...seen, name]).then((s) => structuredClone(s)));
@@ -254,8 +262,10 @@ export async function listScenarios(): Promise<{ name: string; description: stri
     const name = f.slice(0, -'.yaml'.length);
     let description = '';
     try {
-      const text = await readFile(join(scenariosDir(), f), 'utf8');
-      description = parseState(text, name).description ?? '';
+      const file = join(scenariosDir(), f);
+      const st = await stat(file);
+      const state = cached(file, st) ?? parsedFile(file, name, st, await readFile(file, 'utf8'));
+      description = state.description ?? '';
     } catch (e) {
       description = `(unreadable: ${(e as Error).message.split('\n')[0]})`;
     }
