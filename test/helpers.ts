@@ -30,7 +30,8 @@ export interface ScenarioRun extends DoctorRun {
 }
 
 /**
- * Budget of provider.status-endpoint in a scenario whose provider /status hangs on purpose:
+ * Budget of provider.status-endpoint in a scenario whose provider /status hangs (scripted, or
+ * the modelled provider waiting for an operator):
  * the probe can only time out there, so waiting out the full budget of the run proves
  * nothing more. The check keeps the same 1 s of slack between its probe and its budget
  * (probe = budget - 1 s), so a loaded machine is no likelier to turn it into a budget error.
@@ -43,12 +44,13 @@ export const DEFAULT_TEST_BUDGET_MS = 30_000;
 /** Run the doctor against a fresh sim of `scenario` (closed afterwards). */
 export async function runScenario(scenario: string | SimState, opts: DoctorOptions = {}, faults?: Partial<Faults>): Promise<ScenarioRun> {
   const state = typeof scenario === 'string' ? await loadScenario(scenario) : scenario;
-  const hangingStatus = state.behaviour.providerStatus?.mode === 'hang';
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TEST_BUDGET_MS;
-  const checkTimeoutsMs = opts.checkTimeoutsMs ?? (hangingStatus ? { 'provider.status-endpoint': Math.min(HANGING_STATUS_BUDGET_MS, timeoutMs) } : undefined);
   return withSim(
     state,
     async (sim) => {
+      // scripted to hang, or hanging because the modelled provider still waits for an operator
+      const hangingStatus = sim.providerStatusMode() === 'hang';
+      const checkTimeoutsMs = opts.checkTimeoutsMs ?? (hangingStatus ? { 'provider.status-endpoint': Math.min(HANGING_STATUS_BUDGET_MS, timeoutMs) } : undefined);
       const run = await runDoctor({ kubeconfig: sim.kubeconfigPath, providerUrl: sim.providerUrl, minBackoffMs: 10, ...opts, timeoutMs, checkTimeoutsMs });
       // every report a test produces matches schema/report.schema.json
       assertValidReportObject(run.report, typeof scenario === 'string' ? `report of ${scenario}` : 'report');

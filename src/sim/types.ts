@@ -202,5 +202,7 @@ export interface SimHandle {
   objects(): KubeObject[];
   /** The modelled components' state (Behaviour `model`); null when nothing is modelled. */
   model(): ModelState | null;
+  /** How the provider's /status answers now (scripted, or as the model set it): `hang` never answers. */
+  providerStatusMode(): ProviderStatusSpec['mode'];
   close(): Promise<void>;
 }
