@@ -12,44 +12,12 @@ import { writeFile, mkdtemp, rm, readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startSim, loadScenario, type SimHandle } from '../src/sim/index.js';
 import { registry } from '../src/checks/index.js';
-import { main } from '../src/cli.js';
-import { assertValidReport } from './report-schema.js';
+import { assertValidReport, repoRoot } from './report-schema.js';
+import { bin, runBin as cli, runMain as run } from './cli-helpers.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const bin = path.join(root, 'bin', 'akash-ip-doctor.js');
-
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** The real binary in a child process (for the process-level contracts only). */
-function cli(args: string[], env: Record<string, string> = {}): Promise<Ran> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { env: { ...process.env, NO_COLOR: '', ...env }, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as any).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
-
-/** The CLI in-process: same parser, commands and exit codes, stdout/stderr captured. */
-async function run(args: string[], env: Record<string, string> = {}): Promise<Ran> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    stdoutIsTTY: false,
-    stderrIsTTY: false,
-    columns: 120,
-    env: { ...process.env, NO_COLOR: '', ...env },
-  });
-  return { code, stdout, stderr };
-}
+const root = repoRoot;
 
 /** Validates the report against schema/report.schema.json (ajv, draft 2020-12). */
 export function validateReport(doc: any): void {

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadScenario, startSim } from '../src/sim/index.js';
 import { assertValidReport, repoRoot } from './report-schema.js';
+import { bin } from './cli-helpers.js';
 
-const bin = path.join(repoRoot, 'bin', 'akash-ip-doctor.js');
 const KUBECTL = '/usr/bin/kubectl';
 
 interface Ran {

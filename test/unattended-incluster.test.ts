@@ -17,8 +17,8 @@ import { parse as parseYaml } from 'yaml';
 import { startSim, loadScenario, type SimHandle } from '../src/sim/index.js';
 import { grantsOf, manifests, RBAC_DIR, SA_USER } from './rbac-manifests.js';
 import { assertValidReport, repoRoot } from './report-schema.js';
+import { bin } from './cli-helpers.js';
 
-const bin = path.join(repoRoot, 'bin', 'akash-ip-doctor.js');
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 function unshareWorks(): string | undefined {
@@ -66,7 +66,7 @@ describe('in-cluster service account (no kubeconfig)', () => {
   });
 
   test('check finds the service account by itself and reports as it', { skip }, async () => {
-    const r = await inCluster(env, ['check', '-o', 'json', '--timeout', '8s', '--provider-url', sim.providerUrl]);
+    const r = await inCluster(env, ['check', '-o', 'json', '--timeout', '30s', '--provider-url', sim.providerUrl]);
     assert.equal(r.code, 0, r.stderr + r.stdout.slice(0, 2000));
     const doc = JSON.parse(r.stdout);
     assertValidReport(doc, 'in-cluster report');
@@ -85,7 +85,7 @@ describe('in-cluster service account (no kubeconfig)', () => {
     const empty = path.join(dir, 'empty');
     await import('node:fs/promises').then((fs) => fs.mkdir(empty, { recursive: true }));
     await writeFile(path.join(empty, 'unrelated'), '');
-    const r = await inCluster({ ...env, SA_SRC: empty }, ['check', '-o', 'json', '--timeout', '8s']);
+    const r = await inCluster({ ...env, SA_SRC: empty }, ['check', '-o', 'json', '--timeout', '30s']);
     // a missing CA or token file is a local configuration problem, not a cluster finding
     assert.equal(r.code, 2, r.stderr);
     assert.equal(r.stdout, '');

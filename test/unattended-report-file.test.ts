@@ -5,7 +5,6 @@
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,10 +13,10 @@ import { writeFileAtomic } from '../src/report/file.js';
 import { renderJson } from '../src/report/json.js';
 import type { Report } from '../src/core/types.js';
 import { startSim, loadScenario, type SimHandle } from '../src/sim/index.js';
-import { assertValidReport, repoRoot } from './report-schema.js';
+import { assertValidReport } from './report-schema.js';
+import { runBin } from './cli-helpers.js';
 import { runScenario } from './helpers.js';
 
-const bin = path.join(repoRoot, 'bin', 'akash-ip-doctor.js');
 
 /** A reader thread: reads and parses `file` until told to stop; counts whole and broken documents. */
 function startReader(file: string): { stop: () => Promise<{ reads: number; broken: number; versions: string[]; firstBroken: string }> } {
@@ -52,19 +51,13 @@ function startReader(file: string): { stop: () => Promise<{ reads: number; broke
   };
 }
 
-function cli(args: string[]): Promise<number> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (err) => resolve(err ? Number((err as unknown as { code: number }).code ?? 1) : 0));
-  });
-}
-
 describe('--report-file under a concurrent reader', () => {
   let dir: string;
   let base: Report;
   let sim: SimHandle;
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'aid-report-file-'));
-    base = (await runScenario('healthy-helm', { timeoutMs: 8_000 })).report;
+    base = (await runScenario('healthy-helm')).report;
     sim = await startSim(await loadScenario('healthy-helm'));
   });
   after(async () => {
@@ -95,9 +88,9 @@ describe('--report-file under a concurrent reader', () => {
     const file = path.join(dir, 'cli-report.json');
     await writeFileAtomic(file, renderJson(base));
     const reader = startReader(file);
-    const args = ['check', '--kubeconfig', sim.kubeconfigPath, '--provider-url', sim.providerUrl, '--timeout', '8s', '-o', 'table', '--report-file', file];
+    const args = ['check', '--kubeconfig', sim.kubeconfigPath, '--provider-url', sim.providerUrl, '--timeout', '30s', '-o', 'table', '--report-file', file];
     // two writers at once, as two overlapping cron runs would be
-    const codes = await Promise.all([cli(args), cli(args)]);
+    const codes = (await Promise.all([runBin(args), runBin(args)])).map((r) => r.code);
     assert.deepEqual(codes, [0, 0]);
     const r = await reader.stop();
     assert.equal(r.broken, 0, `partial documents seen: ${r.firstBroken}`);

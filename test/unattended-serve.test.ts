@@ -16,9 +16,9 @@ import type { DoctorRun } from '../src/core/engine.js';
 import type { Report } from '../src/core/types.js';
 import { METRIC } from '../src/report/metrics.js';
 import { assertValidReport, repoRoot } from './report-schema.js';
+import { bin } from './cli-helpers.js';
 import { runScenario } from './helpers.js';
 
-const bin = path.join(repoRoot, 'bin', 'akash-ip-doctor.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Poll until `fn` returns a value (a hang guard, not a speed assertion). */
@@ -76,7 +76,7 @@ describe('serve', () => {
   });
 
   test('scraped twice over HTTP with a run in between; /healthz, /report; SIGTERM stops it with exit 0', async () => {
-    const s = startServe(['--listen', '127.0.0.1:0', '--interval', '2s', '--timeout', '8s', '--kubeconfig', sim.kubeconfigPath, '--provider-url', sim.providerUrl]);
+    const s = startServe(['--listen', '127.0.0.1:0', '--interval', '2s', '--timeout', '30s', '--kubeconfig', sim.kubeconfigPath, '--provider-url', sim.providerUrl]);
     try {
       const base = await s.url;
       const health = await fetch(`${base}/healthz`);
@@ -132,7 +132,7 @@ describe('serve', () => {
   });
 
   test('SIGINT also stops it gracefully', async () => {
-    const s = startServe(['--listen', '127.0.0.1:0', '--interval', '1h', '--timeout', '8s', '--kubeconfig', sim.kubeconfigPath, '--provider-url', sim.providerUrl, '--only', 'cluster.api']);
+    const s = startServe(['--listen', '127.0.0.1:0', '--interval', '1h', '--timeout', '30s', '--kubeconfig', sim.kubeconfigPath, '--provider-url', sim.providerUrl, '--only', 'cluster.api']);
     try {
       const base = await s.url;
       assert.equal((await fetch(`${base}/healthz`)).status, 200);
@@ -171,7 +171,7 @@ describe('serve internals', () => {
   });
 
   test('never two runs at once: a run that outlasts the interval delays the next one', async () => {
-    const { report } = await runScenario('healthy-helm', { only: ['cluster.api'], timeoutMs: 8_000 });
+    const { report } = await runScenario('healthy-helm', { only: ['cluster.api'] });
     const gates: (() => void)[] = [];
     let started = 0;
     const exporter = new Exporter({
@@ -216,7 +216,7 @@ describe('serve internals', () => {
   });
 
   test('a run that fails keeps the previous values and is logged', async () => {
-    const { report } = await runScenario('healthy-helm', { only: ['cluster.api'], timeoutMs: 8_000 });
+    const { report } = await runScenario('healthy-helm', { only: ['cluster.api'] });
     const lines: string[] = [];
     let n = 0;
     const exporter = new Exporter({
