@@ -49,7 +49,7 @@ describe('cluster.permissions', () => {
     await withSim('p-restricted-token', async (sim) => {
       const kubeconfig = join(dirname(sim.kubeconfigPath), 'kubeconfig-viewer');
       await writeFile(kubeconfig, sim.kubeconfig.replace(/token: \S+/, 'token: doctor-viewer'), { mode: 0o600 });
-      const { report } = await runDoctor({ kubeconfig, providerUrl: sim.providerUrl, timeoutMs: 8_000, minBackoffMs: 10, only: ['cluster.permissions', 'provider.hostname-operator'] });
+      const { report } = await runDoctor({ kubeconfig, providerUrl: sim.providerUrl, timeoutMs: 30_000, minBackoffMs: 10, only: ['cluster.permissions', 'provider.hostname-operator'] });
       const perm = expectCheck(report, 'cluster.permissions', 'warn');
       assert.equal(perm.details?.reason, 'some-forbidden');
       assert.ok((perm.details?.degradedChecks as string[]).includes('provider.hostname-operator'));

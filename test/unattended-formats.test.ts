@@ -6,7 +6,6 @@
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,7 +13,8 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import parsePrometheus, { type PromFamily } from 'parse-prometheus-text-format';
 import { marked, type Tokens } from 'marked';
 import { runScenario } from './helpers.js';
-import { assertValidReport, reportValidator, repoRoot, schemaPath } from './report-schema.js';
+import { assertValidReport, reportValidator, schemaPath } from './report-schema.js';
+import { runMain as cli } from './cli-helpers.js';
 import { startSim, loadScenario, type SimHandle } from '../src/sim/index.js';
 import { renderJunit } from '../src/report/junit.js';
 import { renderMarkdown } from '../src/report/markdown.js';
@@ -22,16 +22,6 @@ import { renderPrometheus } from '../src/report/prometheus.js';
 import { renderJson } from '../src/report/json.js';
 import { poolFreeAddresses, METRIC } from '../src/report/metrics.js';
 import { STATUSES, type Report } from '../src/core/types.js';
-
-const bin = path.join(repoRoot, 'bin', 'akash-ip-doctor.js');
-
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { env: { ...process.env, NO_COLOR: '' }, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof (err as NodeJS.ErrnoException).code === 'number' ? ((err as unknown as { code: number }).code) : 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', isArray: (name) => ['testsuite', 'testcase', 'property'].includes(name), parseAttributeValue: false, trimValues: false });
 
@@ -135,7 +125,9 @@ describe('output formats parsed back', () => {
   const reports = new Map<string, Report>();
   before(async () => {
     // a healthy provider, one with several faults, a nearly exhausted pool
-    for (const s of ['healthy-helm', 'demo', 'm-pool-low']) reports.set(s, (await runScenario(s, { timeoutMs: 8_000 })).report);
+    const names = ['healthy-helm', 'demo', 'm-pool-low'];
+    const runs = await Promise.all(names.map((s) => runScenario(s)));
+    names.forEach((s, i) => reports.set(s, runs[i]!.report));
   });
 
   test('JSON reports validate against the schema; the rendered document is exactly what the schema describes', () => {
@@ -299,10 +291,12 @@ describe('the command line: schema, formats, exit codes, --report-file', () => {
   });
 
   test('every format: exit 0 healthy, exit 1 broken; --report-file always gets the JSON report', async () => {
-    for (const output of ['json', 'table', 'junit', 'prometheus', 'markdown']) {
-      for (const [sim, code] of [[healthy, 0], [broken, 1]] as const) {
+    // in-process and side by side (the binary's own exit codes and stdout are test/cli.test.ts's)
+    const runs = ['json', 'table', 'junit', 'prometheus', 'markdown'].flatMap((output) => ([[healthy, 0], [broken, 1]] as const).map(([sim, code]) => ({ output, sim, code })));
+    await Promise.all(
+      runs.map(async ({ output, sim, code }) => {
         const file = path.join(dir, `report-${output}-${code}.json`);
-        const r = await cli(['check', '--kubeconfig', sim.kubeconfigPath, '--provider-url', sim.providerUrl, '--timeout', '8s', '-o', output, '--report-file', file]);
+        const r = await cli(['check', '--kubeconfig', sim.kubeconfigPath, '--provider-url', sim.providerUrl, '--timeout', '30s', '-o', output, '--report-file', file]);
         assert.equal(r.code, code, `${output}: exit ${r.code}, want ${code}: ${r.stderr}`);
         const doc = JSON.parse(await readFile(file, 'utf8'));
         assertValidReport(doc, `${output} --report-file`);
@@ -311,8 +305,8 @@ describe('the command line: schema, formats, exit codes, --report-file', () => {
         if (output === 'prometheus') checkPrometheus(doc, r.stdout);
         if (output === 'markdown') checkMarkdown(doc, r.stdout);
         if (output === 'json') assert.deepEqual(JSON.parse(r.stdout), doc, 'stdout and the file hold the same document');
-      }
-    }
+      }),
+    );
   });
 
   test('--report-file into a missing folder: exit 2 with one clear line, before any run', async () => {
