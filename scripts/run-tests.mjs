@@ -8,7 +8,8 @@
 // (every file's own tests still run one after another, in order, as they would alone).
 // A file that changes process-wide state (fake timers, the working directory, environment
 // variables) says so with the line `// test-runner: serial`; those files share one shard
-// that runs them one at a time.
+// that runs them one at a time. Files that share work in memory (e.g. test/scenario-runs.ts)
+// say `// test-runner: group NAME` and go to the same shard.
 //
 //   node scripts/run-tests.mjs                 # every file
 //   node scripts/run-tests.mjs fix- sim        # files whose name contains one of these
@@ -32,17 +33,30 @@ if (files.length === 0) {
 }
 
 const SERIAL = /^\/\/ test-runner: serial\b/m;
+const GROUP = /^\/\/ test-runner: group ([\w-]+)/m;
 const serial = [];
-const shared = [];
-for (const f of files) (SERIAL.test(readFileSync(path.join(dir, f), 'utf8')) ? serial : shared).push(f);
+/** units placed on shards: a file, or the files of one group (they share work in memory) */
+const units = new Map();
+for (const f of files) {
+  const text = readFileSync(path.join(dir, f), 'utf8');
+  if (SERIAL.test(text)) {
+    serial.push(f);
+    continue;
+  }
+  const key = GROUP.exec(text)?.[1] ?? `file:${f}`;
+  const u = units.get(key) ?? { files: [], weight: 0 };
+  u.files.push(f);
+  u.weight += statSync(path.join(dir, f)).size;
+  units.set(key, u);
+}
 
-// shared files go to the shards greedily by size (largest first), a rough stand-in for their work
-const nShards = Math.max(1, Math.min(Number(process.env.TEST_SHARDS ?? 2) || 2, shared.length || 1));
+// units go to the shards greedily by size (largest first), a rough stand-in for their work
+const nShards = Math.max(1, Math.min(Number(process.env.TEST_SHARDS ?? 2) || 2, units.size || 1));
 const shards = Array.from({ length: nShards }, () => ({ files: [], weight: 0 }));
-for (const f of [...shared].sort((a, b) => statSync(path.join(dir, b)).size - statSync(path.join(dir, a)).size)) {
+for (const u of [...units.values()].sort((a, b) => b.weight - a.weight)) {
   const s = shards.reduce((m, x) => (x.weight < m.weight ? x : m));
-  s.files.push(f);
-  s.weight += statSync(path.join(dir, f)).size;
+  s.files.push(...u.files);
+  s.weight += u.weight;
 }
 
 const shardDir = path.join(dir, '.shards');

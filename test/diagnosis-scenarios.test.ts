@@ -1,3 +1,4 @@
+// test-runner: group scenario-runs (reads the shared runs of every scenario: test/scenario-runs.ts)
 /**
  * Root cause up front, end to end: every built-in scenario through the real
  * client against the simulator, and the diagnosis it must produce. A scenario
@@ -6,8 +7,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { listScenarios } from '../src/sim/index.js';
-import { runScenario } from './helpers.js';
+import { scenarioNames, sharedRun } from './scenario-runs.js';
 
 const EXPECTED: [string, string[]][] = [
   ['demo', ['controller-service', 'strict-arp']],
@@ -97,15 +97,14 @@ const EXPECTED: [string, string[]][] = [
 
 const KEBAB = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
-describe('diagnosis of every scenario', { concurrency: 4 }, () => {
+describe('diagnosis of every scenario', { concurrency: true }, () => {
   test('every scenario has an expectation', async () => {
-    const names = (await listScenarios()).map((s) => s.name).sort();
-    assert.deepEqual(names, EXPECTED.map(([n]) => n).sort());
+    assert.deepEqual(await scenarioNames(), EXPECTED.map(([n]) => n).sort());
   });
   for (const [scenario, rules] of EXPECTED) {
     test(`${scenario} -> ${rules.length ? rules.join(', ') : 'no root cause'}`, async () => {
-      // the helpers' generous default budget; a /status that hangs on purpose gets its own short one there
-      const { report } = await runScenario(scenario);
+      // the shared run: the helpers' generous default budget; a /status that hangs gets its own short one there
+      const { report } = await sharedRun(scenario);
       const got = (report.diagnosis ?? []).map((d) => d.rule);
       assert.deepEqual(got, rules, `diagnosis: ${JSON.stringify(report.diagnosis, null, 1)}`);
       // whatever fails or errors is explained by some cause

@@ -41,17 +41,24 @@ export const HANGING_STATUS_BUDGET_MS = 3_000;
 /** Per-check budget of a test run unless it says otherwise: generous, real work must never hit it. */
 export const DEFAULT_TEST_BUDGET_MS = 30_000;
 
+/**
+ * The budgets of a test run on `sim` unless `opts` sets them: DEFAULT_TEST_BUDGET_MS, and
+ * HANGING_STATUS_BUDGET_MS for provider.status-endpoint when the sim's /status hangs now
+ * (scripted, or the modelled provider still waiting for an operator).
+ */
+export function testBudgets(sim: SimHandle, opts: Pick<DoctorOptions, 'timeoutMs' | 'checkTimeoutsMs'> = {}): Pick<DoctorOptions, 'timeoutMs' | 'checkTimeoutsMs'> {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TEST_BUDGET_MS;
+  const hangingStatus = sim.providerStatusMode() === 'hang';
+  return { timeoutMs, checkTimeoutsMs: opts.checkTimeoutsMs ?? (hangingStatus ? { 'provider.status-endpoint': Math.min(HANGING_STATUS_BUDGET_MS, timeoutMs) } : undefined) };
+}
+
 /** Run the doctor against a fresh sim of `scenario` (closed afterwards). */
 export async function runScenario(scenario: string | SimState, opts: DoctorOptions = {}, faults?: Partial<Faults>): Promise<ScenarioRun> {
   const state = typeof scenario === 'string' ? await loadScenario(scenario) : scenario;
-  const timeoutMs = opts.timeoutMs ?? DEFAULT_TEST_BUDGET_MS;
   return withSim(
     state,
     async (sim) => {
-      // scripted to hang, or hanging because the modelled provider still waits for an operator
-      const hangingStatus = sim.providerStatusMode() === 'hang';
-      const checkTimeoutsMs = opts.checkTimeoutsMs ?? (hangingStatus ? { 'provider.status-endpoint': Math.min(HANGING_STATUS_BUDGET_MS, timeoutMs) } : undefined);
-      const run = await runDoctor({ kubeconfig: sim.kubeconfigPath, providerUrl: sim.providerUrl, minBackoffMs: 10, ...opts, timeoutMs, checkTimeoutsMs });
+      const run = await runDoctor({ kubeconfig: sim.kubeconfigPath, providerUrl: sim.providerUrl, minBackoffMs: 10, ...opts, ...testBudgets(sim, opts) });
       // every report a test produces matches schema/report.schema.json
       assertValidReportObject(run.report, typeof scenario === 'string' ? `report of ${scenario}` : 'report');
       return { ...run, sim };

@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { tmpdir } from 'node:os';
 import { parseAllDocuments } from 'yaml';
 import type { RequestRecord, UserRule } from '../src/sim/index.js';
 import { AKASH_NS, METALLB_NS } from '../src/checks/lib/akash.js';
@@ -128,17 +127,3 @@ export function accessOf(r: Pick<RequestRecord, 'method' | 'path' | 'query'>): A
 
 export const same = (a: Access, g: Access) => a.verb === g.verb && a.group === g.group && a.resource === g.resource && a.subresource === g.subresource;
 export const covers = (g: Access, a: Access) => same(a, g) && (g.namespace === '*' || g.namespace === a.namespace);
-
-
-/** Where the slices of one test run (files started by the same runner process) meet. */
-export const RECORD_DIR = path.join(tmpdir(), `akash-ip-doctor-rbac-${process.ppid}`);
-export const SLICES = 4;
-
-export interface SliceRecord {
-  slice: number;
-  scenarios: string[];
-  /** access key -> access and the scenarios that made it */
-  seen: { access: Access; scenarios: string[] }[];
-  /** scenario -> [check id, status] of the admin run */
-  statuses: Record<string, [string, string][]>;
-}
