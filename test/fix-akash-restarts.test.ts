@@ -157,6 +157,23 @@ describe('ip-operator.restart', () => {
       }
     });
   });
+  test('no MetalLB namespace: creating it installs no MetalLB, so the restart stays refused (its checks could not run)', async () => {
+    await withSim('f-no-metallb-ns', async (sim) => {
+      const report = await diagnose(sim, [...IP_CHECKS, 'metallb.namespace', 'metallb.installed']);
+      assert.match(status(report, 'metallb.namespace'), /^fail/);
+      assert.match(status(report, 'metallb.installed'), /^skip/);
+      const h = fixHarness(sim, report, 'ip-operator.restart');
+      try {
+        // metallb.create-namespace runs first in the same --fix: the namespace passes, MetalLB is still not there
+        h.ctx.fixedEarlier = new Set(['metallb.namespace']);
+        const refused = await planOf(h, 'ip-operator.restart');
+        assert.ok(isNoPlan(refused), JSON.stringify(refused));
+        assert.match(refused.skip, /cannot unlock the operator's barrier while metallb\.installed, metallb\.controller-service, metallb\.metrics, metallb\.version fail \(or could not be checked\)/);
+      } finally {
+        await h.close();
+      }
+    });
+  });
 });
 
 describe('hostname-operator.restart', () => {

@@ -23,7 +23,7 @@ export const fix: Fix = {
   risk: 'restart',
   order: 80,
   doc:
-    "Deletes the pod(s) of the IP operator layout the provider uses (provider ≥ 0.5.0: Deployment operator-ip, pods app.kubernetes.io/name=ip, Service operator-ip port rest; ≤ 0.4.x: akash-ip-operator, app=akash-ip-operator, port api; akash-network/provider:cluster/kube/operators/clients/ip/client.go:45 and v0.4.8:cluster/operatorclients/ip_operator_client.go:65), each only if it is still the pod read (uid precondition); the Deployment recreates it. The operator's barrier starts locked and unlocks (`barrier can now be passed`, operator/ip/operator.go:123) once its start-up succeeded; a start-up that failed on a one-shot discovery (support#105) stays locked until the process restarts. Settles when a new pod is Ready and GET /health through the service proxy answers 200. Skipped when the provider's layout is not installed (restarting the other layout heals nothing), when /health already answers 200, or when MetalLB (namespace, controller, the controller Service, its metrics, a version serving plain-HTTP metrics) is broken and no fix of the same run repairs it first: the restarted operator would lock again at once.",
+    "Deletes the pod(s) of the IP operator layout the provider uses (provider ≥ 0.5.0: Deployment operator-ip, pods app.kubernetes.io/name=ip, Service operator-ip port rest; ≤ 0.4.x: akash-ip-operator, app=akash-ip-operator, port api; akash-network/provider:cluster/kube/operators/clients/ip/client.go:45 and v0.4.8:cluster/operatorclients/ip_operator_client.go:65), each only if it is still the pod read (uid precondition); the Deployment recreates it. The operator's barrier starts locked and unlocks (`barrier can now be passed`, operator/ip/operator.go:123) once its start-up succeeded; a start-up that failed on a one-shot discovery (support#105) stays locked until the process restarts. Settles when a new pod is Ready and GET /health through the service proxy answers 200. Skipped when the provider's layout is not installed (restarting the other layout heals nothing), when /health already answers 200, or when MetalLB (namespace, controller, the controller Service, its metrics, a version serving plain-HTTP metrics) is broken, or could not be checked because what it needs failed, and no fix of the same run repairs it first: the restarted operator would lock again at once (creating an empty metallb-system namespace installs no MetalLB).",
   async plan(ctx: FixContext): Promise<PlanResult> {
     const t = await operatorTarget(ctx.cluster);
     if (t.states.length === 0) return { skip: `no IP operator is installed in ${AKASH_NS}: there is nothing to restart (see ip-operator.installed)` };
@@ -53,20 +53,20 @@ export const fix: Fix = {
     }
 
     const notes: string[] = [];
-    const blocking = METALLB_PREREQUISITES.filter((id) => {
+    // not known to work: failed, could not run, or not checked because what it needs failed
+    // (an empty namespace created by this run holds no MetalLB: metallb.installed stays unchecked)
+    const broken = (id: string): boolean => {
       const r = ctx.results.get(id);
-      return r && (r.status === 'fail' || r.status === 'error');
-    });
+      return !!r && (r.status === 'fail' || r.status === 'error' || (r.status === 'skip' && (r.details as Record<string, unknown> | undefined)?.reason === 'blocked'));
+    };
+    const blocking = METALLB_PREREQUISITES.filter(broken);
     // a prerequisite that stays broken (no fix of this run makes it pass first): the restarted
     // operator would lock again at once, so restarting it only costs a restart (and the rate limit)
-    const absent = ['metallb.namespace', 'metallb.installed'].filter((id) => {
-      const r = ctx.results.get(id);
-      return r && (r.status === 'fail' || r.status === 'error');
-    });
+    const absent = ['metallb.namespace', 'metallb.installed'].filter(broken);
     const unfixed = [...absent, ...blocking].filter((id) => !ctx.fixedEarlier.has(id));
     if (unfixed.length) {
       return {
-        skip: `a restart cannot unlock the operator's barrier while ${unfixed.join(', ')} ${unfixed.length > 1 ? 'fail' : 'fails'} and no fix of this run repairs ${unfixed.length > 1 ? 'them' : 'it'} (the operator reads MetalLB's metrics at start): fix ${unfixed.length > 1 ? 'those' : 'that'} first, then run --fix again`,
+        skip: `a restart cannot unlock the operator's barrier while ${unfixed.join(', ')} ${unfixed.length > 1 ? 'fail (or could not be checked)' : 'fails (or could not be checked)'} and no fix of this run repairs ${unfixed.length > 1 ? 'them' : 'it'} (the operator reads MetalLB's metrics at start): fix ${unfixed.length > 1 ? 'those' : 'that'} first, then run --fix again`,
       };
     }
     if (blocking.length) {
