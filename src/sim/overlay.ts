@@ -14,7 +14,19 @@ interface OverlayDirectives {
   keys: Set<string>;
 }
 
+/** directives by file text: a scenario that extends another is loaded again and again by tests (read only) */
+const parsed = new Map<string, OverlayDirectives>();
+
 export function overlayDirectives(yamlText: string): OverlayDirectives {
+  const hit = parsed.get(yamlText);
+  if (hit) return hit;
+  const out = parseDirectives(yamlText);
+  if (parsed.size >= 256) parsed.clear();
+  parsed.set(yamlText, out);
+  return out;
+}
+
+function parseDirectives(yamlText: string): OverlayDirectives {
   const out: OverlayDirectives = { remove: [], keys: new Set() };
   const docs = parseAllDocuments(yamlText);
   for (const doc of Array.isArray(docs) ? docs : []) {
