@@ -9,15 +9,10 @@ import { providerWaitState, RESTART_PROVIDER_POD, WAITABLE_OPERATOR, type Provid
  * wait (lib/provider-log.ts): which operator it is waiting for, or a one-shot
  * service discovery that failed and is never retried.
  */
-async function timeoutFinding(ctx: CheckContext, url: string, probeMs: number, details: Record<string, unknown>): Promise<Finding> {
+async function timeoutFinding(ctx: CheckContext, url: string, probeMs: number, details: Record<string, unknown>, waitState: Promise<ProviderWaitState | null>): Promise<Finding> {
   details.timeoutMs = probeMs;
   const head = `GET ${url} did not answer within ${(probeMs / 1000).toFixed(1)}s`;
-  let st: ProviderWaitState | null = null;
-  try {
-    st = await providerWaitState(ctx.cluster, ctx.signal);
-  } catch {
-    st = null;
-  }
+  const st = await waitState;
   if (st) Object.assign(details, { providerLogLines: st.lines, providerWaitingFor: st.waitingFor, providerWaitersReady: st.allReady, providerLastWaitError: st.lastError });
   if (st?.discoveryFailed) {
     const d = st.discoveryFailed;
@@ -132,7 +127,7 @@ export const check: Check = {
   category: 'provider',
   dependsOn: ['cluster.api'],
   doc: {
-    what: "Sends GET to the provider's public status endpoint, https://<AKASH_CLUSTER_PUBLIC_HOSTNAME>:8443/status (or the URL given with --provider-url), accepting its self-signed certificate for this probe only, and expects HTTP 200 with JSON within the time budget (akash-network/provider gateway/rest/router.go:435). When it hangs, reads the provider's log for its start-up wait (operator/waiter/waiter.go:63-78: `not yet ready … waitable=<*hostname.client …>` / `<*ip.client …>`, `all waitables ready`) and its service discovery (cluster/util/service_discovery_agent.go:231: `dns discovery failed … service-name=operator-ip`) to name what it waits for.",
+    what: "Sends GET to the provider's public status endpoint, https://<AKASH_CLUSTER_PUBLIC_HOSTNAME>:8443/status (or the URL given with --provider-url), accepting its self-signed certificate for this probe only, and expects HTTP 200 with JSON within the time budget (akash-network/provider gateway/rest/router.go:435). While it waits for the answer it reads the provider's log for its start-up wait (operator/waiter/waiter.go:63-78: `not yet ready … waitable=<*hostname.client …>` / `<*ip.client …>`, `all waitables ready`) and its service discovery (cluster/util/service_discovery_agent.go:231: `dns discovery failed … service-name=operator-ip`) to name, when /status hangs, what the provider waits for.",
     why: 'Tenants and Akash Console read this endpoint. At start the provider waits for its operators before serving it: the hostname operator always, then the IP operator when IP leases are on (cmd/provider-services/cmd/run.go:737-745), one at a time, retrying every 2 s. /status hangs while it waits, its liveness probe (/scripts/liveness_checks.sh curls /status) fails and the pod restarts. A discovery of an operator Service that failed once is never retried: then only a restart of the provider pod heals it.',
     fix: 'Follow what the finding names. Waiting for the hostname operator: see provider.hostname-operator and restart its pod (`kubectl -n akash-services delete pod -l app.kubernetes.io/name=hostname`). Waiting for the IP operator: see ip-operator.barrier and restart its pod (`kubectl -n akash-services delete pod -l app.kubernetes.io/name=ip`). Discovery failed once (`dns discovery failed`): restart the provider pod (`kubectl -n akash-services delete pod akash-provider-0`). A refused connection or DNS failure points at the provider pod, its Service/ingress or the DNS record of the provider host name. Test by hand with `curl -ks https://provider.<your-domain>:8443/status`.',
   },
@@ -160,13 +155,17 @@ export const check: Check = {
     const host = new URL(url).host;
     const spent = Date.now() - started;
     const probeMs = Math.max(500, Math.min(ctx.options.timeoutMs - spent - 1000, Math.floor((ctx.options.timeoutMs - spent) * 0.9)));
+    // what the provider's log says about its start-up wait, read while the probe runs (the same
+    // read as provider.hostname-operator's, once per run): when /status hangs, the explanation
+    // is there when the probe gives up, not read within the budget left after it
+    const waitState = providerWaitState(ctx.cluster, ctx.signal).catch(() => null);
     const res: HttpProbeResult = await ctx.cluster.httpProbe(url, { timeoutMs: probeMs, insecure: true, signal: ctx.signal });
     const details: Record<string, unknown> = { reason: res.outcome, url, urlFrom: from === 'option' ? '--provider-url' : 'AKASH_CLUSTER_PUBLIC_HOSTNAME', outcome: res.outcome, elapsedMs: res.elapsedMs };
     if (res.errorCode) details.errorCode = res.errorCode;
 
     switch (res.outcome) {
       case 'timeout':
-        return timeoutFinding(ctx, url, probeMs, details);
+        return timeoutFinding(ctx, url, probeMs, details, waitState);
       case 'refused':
         return fail(`connection to ${host} refused: nothing listens on that port (provider pod down, its Service/ingress missing, or a wrong host or port)`, {
           details,
