@@ -9,7 +9,9 @@
 // A file that changes process-wide state (fake timers, the working directory, environment
 // variables) says so with the line `// test-runner: serial`; those files share one shard
 // that runs them one at a time. Files that share work in memory (e.g. test/scenario-runs.ts)
-// say `// test-runner: group NAME` and go to the same shard.
+// say `// test-runner: group NAME` and go to the same shard. A file whose tests are independent
+// of each other (each its own simulator, nothing shared) says `// test-runner: concurrent`:
+// its tests then run side by side too (a describe can still ask for { concurrency: 1 }).
 //
 //   node scripts/run-tests.mjs                 # every file
 //   node scripts/run-tests.mjs fix- sim        # files whose name contains one of these
@@ -33,8 +35,10 @@ if (files.length === 0) {
 }
 
 const SERIAL = /^\/\/ test-runner: serial\b/m;
+const CONCURRENT = /^\/\/ test-runner: concurrent\b/m;
 const GROUP = /^\/\/ test-runner: group ([\w-]+)/m;
 const serial = [];
+const concurrentFiles = new Set();
 /** units placed on shards: a file, or the files of one group (they share work in memory) */
 const units = new Map();
 for (const f of files) {
@@ -43,6 +47,7 @@ for (const f of files) {
     serial.push(f);
     continue;
   }
+  if (CONCURRENT.test(text)) concurrentFiles.add(f);
   const key = GROUP.exec(text)?.[1] ?? `file:${f}`;
   const u = units.get(key) ?? { files: [], weight: 0 };
   u.files.push(f);
@@ -65,12 +70,12 @@ mkdirSync(shardDir, { recursive: true });
 const entries = [];
 function writeShard(name, list, concurrent) {
   if (list.length === 0) return;
-  const urls = list.sort().map((f) => [f, pathToFileURL(path.join(dir, f)).href]);
+  const urls = list.sort().map((f) => [f, pathToFileURL(path.join(dir, f)).href, concurrent && concurrentFiles.has(f)]);
   const body = [
     `import { describe } from 'node:test';`,
     `const files = ${JSON.stringify(urls)};`,
     `describe(${JSON.stringify(name)}, { concurrency: ${concurrent ? 'true' : '1'} }, () => {`,
-    `  for (const [name, url] of files) describe(name, { concurrency: 1 }, async () => { await import(url); });`,
+    `  for (const [name, url, sideBySide] of files) describe(name, { concurrency: sideBySide || 1 }, async () => { await import(url); });`,
     `});`,
     '',
   ].join('\n');

@@ -1,3 +1,4 @@
+// test-runner: concurrent (every test on its own simulator)
 /**
  * The foundation checks (cluster.api, metallb.namespace, metallb.controller-service,
  * kube-proxy.strict-arp, provider.ip-operator-flag, provider.status-endpoint,

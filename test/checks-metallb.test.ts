@@ -341,7 +341,7 @@ describe('every outcome of the MetalLB and kube-proxy checks carries details.rea
   test('in every scenario of this area', { timeout: 240_000 }, async () => {
     const seen = new Set<string>();
     for (const scenario of SCENARIOS) {
-      const { report } = await runScenario(scenario, { only: MINE, timeoutMs: 8000 });
+      const { report } = await runScenario(scenario, { only: MINE });
       for (const r of report.checks) {
         if (!MINE.includes(r.id)) continue;
         // a skip because a dependency failed is the runner's, with details.blockedBy

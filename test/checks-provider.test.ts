@@ -1,3 +1,4 @@
+// test-runner: concurrent (every test on its own simulator)
 /**
  * Provider checks against the simulated cluster: Helm release and values, the
  * ip-lease attribute (Helm values and on chain), and the provider pod.
@@ -5,7 +6,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { runScenario, expectCheck, result } from './helpers.js';
+import { runScenario, expectCheck, result, withSim, testBudgets, DEFAULT_TEST_BUDGET_MS } from './helpers.js';
 import { BASE_VALUES, FROM, PROVIDER_CHECKS, RELEASE_V1, RELEASE_V2, SECRET_KEY, SECRET_PASS, find, helmSecret, variant } from './checks-provider-fixtures.js';
 
 describe('healthy base', () => {
@@ -288,7 +289,6 @@ import { join } from 'node:path';
 import { loadScenario } from '../src/sim/index.js';
 import { runDoctor } from '../src/core/engine.js';
 import { scanProviderLog } from '../src/checks/lib/provider-log.js';
-import { withSim } from './helpers.js';
 
 function kubectl(kubeconfig: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return mkdtemp(join(tmpdir(), 'provider-kubectl-')).then(
@@ -332,14 +332,14 @@ describe('provider start-up wait (scanProviderLog)', () => {
 
 describe('provider.hostname-operator', () => {
   test('healthy: /health 200 through operator-hostname:rest, and the provider logged all waitables ready', async () => {
-    const { report, sim } = await runScenario('healthy-helm', { only: ['provider.hostname-operator'], timeoutMs: 8000 });
+    const { report, sim } = await runScenario('healthy-helm', { only: ['provider.hostname-operator'], timeoutMs: DEFAULT_TEST_BUDGET_MS });
     const r = expectCheck(report, 'provider.hostname-operator', 'pass', /operator-hostname:rest\/health with 200/, /all waitables ready/);
     assert.equal(r.details?.reason, 'healthy');
     assert.ok(sim.requests.some((q) => q.path === '/api/v1/namespaces/akash-services/services/operator-hostname:rest/proxy/health'));
   });
 
   test('crash-looping operator: fails naming it, and that the provider is blocked on it; /status names the hostname operator', async () => {
-    const { report } = await runScenario('f-status-hang-hostname', { timeoutMs: 8000 });
+    const { report } = await runScenario('f-status-hang-hostname', { timeoutMs: DEFAULT_TEST_BUDGET_MS });
     const h = expectCheck(report, 'provider.hostname-operator', 'fail', /no ready endpoints/, /CrashLoopBackOff/, /provider is blocked waiting for it/);
     assert.equal(h.details?.reason, 'no-endpoints');
     assert.deepEqual(h.remedy?.commands, ['kubectl -n akash-services delete pod -l app.kubernetes.io/name=hostname']);
@@ -352,7 +352,7 @@ describe('provider.hostname-operator', () => {
   test('not installed at all: fails with the chart to install', async () => {
     const state = await loadScenario('healthy-helm');
     state.objects = state.objects.filter((o) => !(o.metadata.namespace === 'akash-services' && /^operator-hostname/.test(o.metadata.name)));
-    const { report } = await runScenario(state, { only: ['provider.hostname-operator'], timeoutMs: 8000 });
+    const { report } = await runScenario(state, { only: ['provider.hostname-operator'], timeoutMs: DEFAULT_TEST_BUDGET_MS });
     const r = expectCheck(report, 'provider.hostname-operator', 'fail', /Service akash-services\/operator-hostname not found: the hostname operator is not installed/);
     assert.equal(r.details?.reason, 'not-installed');
     assert.match(r.remedy!.commands[0]!, /helm upgrade --install akash-hostname-operator akash\/akash-hostname-operator -n akash-services/);
@@ -361,7 +361,7 @@ describe('provider.hostname-operator', () => {
   test('an answer other than 200 is "not yet alive" to the provider', async () => {
     const state = await loadScenario('healthy-helm');
     state.behaviour.proxy['akash-services/operator-hostname:rest/health'] = { status: 500, body: 'boom' };
-    const { report } = await runScenario(state, { only: ['provider.hostname-operator'], timeoutMs: 8000 });
+    const { report } = await runScenario(state, { only: ['provider.hostname-operator'], timeoutMs: DEFAULT_TEST_BUDGET_MS });
     const r = expectCheck(report, 'provider.hostname-operator', 'fail', /HTTP 500/, /not yet alive/);
     assert.equal(r.details?.reason, 'unhealthy');
   });
@@ -369,13 +369,13 @@ describe('provider.hostname-operator', () => {
 
 describe('provider.status-endpoint: what a hanging /status waits for', () => {
   test('IP operator barrier locked: the provider waits for the IP operator', async () => {
-    const { report } = await runScenario('p-health-503', { only: ['provider.status-endpoint'], timeoutMs: 8000 });
+    const { report } = await runScenario('p-health-503', { only: ['provider.status-endpoint'], timeoutMs: DEFAULT_TEST_BUDGET_MS });
     const s = expectCheck(report, 'provider.status-endpoint', 'fail', /waiting for the IP operator/, /ip operator is not yet alive/);
     assert.equal(s.details?.reason, 'waiting-for-ip-operator');
   });
 
   test('no waiter lines: no operator is blamed', async () => {
-    const { report } = await runScenario('f-status-hang', { only: ['provider.status-endpoint'], timeoutMs: 8000 });
+    const { report } = await runScenario('f-status-hang', { only: ['provider.status-endpoint'], timeoutMs: DEFAULT_TEST_BUDGET_MS });
     const s = expectCheck(report, 'provider.status-endpoint', 'fail', /hostname operator, then the IP operator/);
     assert.equal(s.details?.reason, 'hang');
     assert.equal(s.remedy, undefined);
@@ -383,8 +383,9 @@ describe('provider.status-endpoint: what a hanging /status waits for', () => {
 
   test('one-shot discovery failed: only a provider restart heals it, and the remedy does exactly that', async () => {
     await withSim('f-status-discovery-stuck', async (sim) => {
-      const opts = { kubeconfig: sim.kubeconfigPath, providerUrl: sim.providerUrl, timeoutMs: 8000, minBackoffMs: 10 };
-      const before = await runDoctor(opts);
+      const opts = { kubeconfig: sim.kubeconfigPath, providerUrl: sim.providerUrl, timeoutMs: DEFAULT_TEST_BUDGET_MS, minBackoffMs: 10 };
+      // /status hangs here: the short budget of a hanging /status
+      const before = await runDoctor({ ...opts, ...testBudgets(sim) });
       const s = expectCheck(before.report, 'provider.status-endpoint', 'fail', /one-shot service discovery of IP operator Service akash-services\/operator-ip failed/, /never retried/);
       assert.equal(s.details?.reason, 'discovery-stuck');
       assert.equal(s.remedy?.fixId, 'provider.restart-pod');
@@ -397,7 +398,7 @@ describe('provider.status-endpoint: what a hanging /status waits for', () => {
       // wait (bounded) until the StatefulSet has recreated the pod, then diagnose once: a run that
       // overlapped the recreation could probe /status of the old pod while reading the new one
       let pod = await runDoctor({ ...opts, only: ['provider.pod'] });
-      for (let i = 0; i < 50 && result(pod.report, 'provider.pod').status !== 'pass'; i++) {
+      for (const end = Date.now() + 20_000; Date.now() < end && result(pod.report, 'provider.pod').status !== 'pass'; ) {
         await new Promise((r) => setTimeout(r, 100));
         pod = await runDoctor({ ...opts, only: ['provider.pod'] });
       }

@@ -309,7 +309,7 @@ describe('demo command', () => {
   });
 
   test('--scenario p-restricted-token runs as the restricted user it describes', async () => {
-    const r = await run(['demo', '--scenario', 'p-restricted-token', '-o', 'json', '--timeout', '5s']);
+    const r = await run(['demo', '--scenario', 'p-restricted-token', '-o', 'json', '--timeout', '30s']);
     assert.equal(r.code, 0, r.stderr);
     const doc = JSON.parse(r.stdout);
     validateReport(doc);

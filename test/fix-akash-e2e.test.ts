@@ -1,3 +1,4 @@
+// test-runner: concurrent (every test on its own simulator)
 /**
  * End to end through the fixer (core/fixer.ts runDoctorWithFixes, --fix --yes): one run per
  * fix of this area on the simulated cluster; the report's `fixes` say applied, settled and

@@ -1,3 +1,4 @@
+// test-runner: concurrent (every test on its own simulator)
 /**
  * The restarts against the sim's modelled components (Behaviour `model`): cause and effect,
  * not scripted afterRestart answers. An IP operator restarted while Service

@@ -1,3 +1,4 @@
+// test-runner: concurrent (every test on its own simulator)
 /**
  * The restarts of `check --fix` on the simulated cluster: ip-operator.restart (the layout the
  * provider uses), hostname-operator.restart and provider.restart-pod. The sim's controllers

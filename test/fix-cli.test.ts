@@ -1,3 +1,4 @@
+// test-runner: concurrent (every test on its own simulator)
 /**
  * `--fix` as a user runs it: whole processes of the real binary, and real kubectl as a second
  * client reading what the fixes changed.

@@ -1,3 +1,4 @@
+// test-runner: concurrent (every test on its own simulator)
 /** `check --fix` end to end, part 1: dry run, apply, terminal, lock, two fixers, rate limit (see test/fix-flow-lib.ts). */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,3 +1,4 @@
+// test-runner: concurrent (every test on its own simulator)
 /** MetalLB fixes on the simulated cluster: namespace, Pod Security labels, Service controller, manual plans. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -49,7 +49,11 @@ export async function raw(
   }
 }
 
-/** GET <provider>/status; `null` when it did not answer within timeoutMs (a hang). */
+/**
+ * GET <provider>/status; `null` when it did not answer within timeoutMs (a hang). The short
+ * default only bounds how long a test waits to call it a hang; where an answer is expected,
+ * pass a generous timeout (a busy test process may answer late).
+ */
 export async function providerStatus(url: string, timeoutMs = 700): Promise<{ status: number; text: string } | null> {
   const dispatcher = new Agent({ connect: { rejectUnauthorized: false } });
   try {

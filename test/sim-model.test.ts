@@ -1,3 +1,4 @@
+// test-runner: concurrent (every test on its own simulator)
 /**
  * The modelled components (Behaviour `model`, src/sim/model.ts): cause and effect through the real
  * client over HTTPS. Every rule: a cluster change, then what the operator, provider or MetalLB
@@ -250,7 +251,7 @@ test('provider: restarted while the IP operator is locked it waits, then passes 
     await core.deleteNamespacedService({ name: 'controller', namespace: 'metallb-system' });
     await restart(sim, 'app.kubernetes.io/name=ip');
     await waitForModel(sim, (s) => s.ipOperators['operator-ip']?.discovered === false);
-    assert.equal((await providerStatus(sim.providerUrl))?.status, 200);
+    assert.equal((await providerStatus(sim.providerUrl, 30_000))?.status, 200);
   });
 });
 
@@ -358,7 +359,7 @@ test('a modelled component the scenario scripts nothing for is derived at start'
       assert.equal(m.ipOperators['operator-ip']?.unlocked, true);
       assert.equal(m.provider?.passed, true);
       assert.equal((await raw(sim.kubeconfigPath, 'GET', USAGE)).text, '{"Available":16,"InUse":1}\n');
-      assert.equal((await providerStatus(sim.providerUrl))?.status, 200);
+      assert.equal((await providerStatus(sim.providerUrl, 30_000))?.status, 200);
       assert.match(await podLog(sim, 'operator-ip-6f9c7b-x2x9k'), /barrier can now be passed/);
     },
     (st) => {
