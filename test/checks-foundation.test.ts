@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { parse, stringify } from 'yaml';
-import { expectCheck, result, runScenario, withSim } from './helpers.js';
+import { expectCheck, result, runScenario, withSim, HANGING_STATUS_BUDGET_MS } from './helpers.js';
 import { runDoctor } from '../src/core/engine.js';
 import { loadScenario } from '../src/sim/index.js';
 import { generateCerts } from '../src/sim/certs.js';
@@ -372,6 +372,14 @@ describe('provider.status-endpoint', () => {
     assert.equal(r.details?.reason, 'waiting-for-ip-operator');
   });
 
+  test('hang, and the provider log does not come in time: still fail (the hang is established), saying the log was not read', async () => {
+    // every read of the provider's log hangs: only the probe's verdict remains
+    const report = (await runScenario('p-health-503', { only: [STATUS] }, { hang: [/\/pods\/akash-provider-0\/log$/] })).report;
+    const r = expectCheck(report, STATUS, 'fail', /did not answer within/, /its log was not read within the time budget/);
+    assert.equal(r.details?.reason, 'hang');
+    assert.equal(r.details?.providerLog, 'not-read-in-time');
+  });
+
   test('refused: its own message', async () => {
     const r = expectCheck(await run('f-status-refused', [STATUS]), STATUS, 'fail', /refused/, /nothing listens/);
     assert.equal(r.details?.outcome, 'refused');
@@ -469,7 +477,7 @@ describe('ip-operator.barrier', () => {
 
   test('restarting the stuck operator pod heals it (afterRestart): barrier and /status pass', async () => {
     await withSim('f-operator-new-stuck', async (sim) => {
-      const before = await runDoctor({ kubeconfig: sim.kubeconfigPath, providerUrl: sim.providerUrl, only: [BARRIER, STATUS], timeoutMs: 30_000, checkTimeoutsMs: { [STATUS]: 3000 }, minBackoffMs: 10 });
+      const before = await runDoctor({ kubeconfig: sim.kubeconfigPath, providerUrl: sim.providerUrl, only: [BARRIER, STATUS], timeoutMs: 30_000, checkTimeoutsMs: { [STATUS]: HANGING_STATUS_BUDGET_MS }, minBackoffMs: 10 });
       expectCheck(before.report, BARRIER, 'fail');
       expectCheck(before.report, STATUS, 'fail', /did not answer/);
       const restart = result(before.report, BARRIER).remedy!;

@@ -1,18 +1,31 @@
 import { error, fail, pass, skip, type Check } from '../../core/types.js';
 import type { HttpProbeResult } from '../../cluster/snapshot.js';
-import type { CheckContext, Finding } from '../../core/types.js';
+import type { Finding } from '../../core/types.js';
 import { AKASH_NS, findIpOperators, PROVIDER_STS, providerEnv, RESTART_PROVIDER, restartOperatorCommand } from '../lib/akash.js';
 import { providerWaitState, RESTART_PROVIDER_POD, WAITABLE_OPERATOR, type ProviderWaitState } from '../lib/provider-log.js';
+
+/** What explains a hang: the provider's start-up wait (its log) and the IP operators (for the restart command). */
+interface Explanation {
+  st: ProviderWaitState | null;
+  ops: Awaited<ReturnType<typeof findIpOperators>>;
+}
 
 /**
  * A hanging /status, explained by what the provider's log says about its start-up
  * wait (lib/provider-log.ts): which operator it is waiting for, or a one-shot
  * service discovery that failed and is never retried.
  */
-async function timeoutFinding(ctx: CheckContext, url: string, probeMs: number, details: Record<string, unknown>, waitState: Promise<ProviderWaitState | null>): Promise<Finding> {
+async function timeoutFinding(url: string, probeMs: number, details: Record<string, unknown>, explanation: Promise<Explanation>, deadline: number): Promise<Finding> {
   details.timeoutMs = probeMs;
   const head = `GET ${url} did not answer within ${(probeMs / 1000).toFixed(1)}s`;
-  const st = await waitState;
+  // the hang is established: the explanation is waited for only until shortly before the budget
+  // ends, so a slow log read costs the explanation, never the verdict
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), Math.max(0, deadline - Date.now()))));
+  const got = await Promise.race([explanation, late]);
+  clearTimeout(timer);
+  const st = got === 'late' ? null : got.st;
+  if (got === 'late') details.providerLog = 'not-read-in-time';
   if (st) Object.assign(details, { providerLogLines: st.lines, providerWaitingFor: st.waitingFor, providerWaitersReady: st.allReady, providerLastWaitError: st.lastError });
   if (st?.discoveryFailed) {
     const d = st.discoveryFailed;
@@ -35,7 +48,7 @@ async function timeoutFinding(ctx: CheckContext, url: string, probeMs: number, d
     });
   }
   if (st?.waitingFor === 'ip') {
-    const ops = await findIpOperators(ctx.cluster).catch(() => []);
+    const ops = got === 'late' ? [] : got.ops;
     const restart = ops.length ? ops.map((o) => restartOperatorCommand(o)) : [WAITABLE_OPERATOR.ip.restart];
     details.reason = 'waiting-for-ip-operator';
     return fail(`${head}: the provider is still waiting for the IP operator at start (its log: not yet ready … ${st.lastError ?? ''})`, {
@@ -52,7 +65,7 @@ async function timeoutFinding(ctx: CheckContext, url: string, probeMs: number, d
     });
   }
   details.reason = 'hang';
-  return fail(`${head}: the provider blocks /status while it waits at start for its operators (always the hostname operator, then the IP operator when enabled); its log ${st ? 'has no waiter lines to say which' : 'could not be read'}`, {
+  return fail(`${head}: the provider blocks /status while it waits at start for its operators (always the hostname operator, then the IP operator when enabled); its log ${st ? 'has no waiter lines to say which' : got === 'late' ? 'was not read within the time budget' : 'could not be read'}`, {
     details,
     hint: `read the provider log for "not yet ready": kubectl -n ${AKASH_NS} logs ${PROVIDER_STS}-0 -c provider | grep -E 'not yet ready|all waitables ready|dns discovery failed'; see provider.hostname-operator and ip-operator.health`,
   });
@@ -127,12 +140,17 @@ export const check: Check = {
   category: 'provider',
   dependsOn: ['cluster.api'],
   doc: {
-    what: "Sends GET to the provider's public status endpoint, https://<AKASH_CLUSTER_PUBLIC_HOSTNAME>:8443/status (or the URL given with --provider-url), accepting its self-signed certificate for this probe only, and expects HTTP 200 with JSON within the time budget (akash-network/provider gateway/rest/router.go:435). While it waits for the answer it reads the provider's log for its start-up wait (operator/waiter/waiter.go:63-78: `not yet ready … waitable=<*hostname.client …>` / `<*ip.client …>`, `all waitables ready`) and its service discovery (cluster/util/service_discovery_agent.go:231: `dns discovery failed … service-name=operator-ip`) to name, when /status hangs, what the provider waits for.",
+    what: "Sends GET to the provider's public status endpoint, https://<AKASH_CLUSTER_PUBLIC_HOSTNAME>:8443/status (or the URL given with --provider-url), accepting its self-signed certificate for this probe only, and expects HTTP 200 with JSON within the time budget (akash-network/provider gateway/rest/router.go:435). While it looks up the address and waits for the answer it reads the provider's log for its start-up wait (operator/waiter/waiter.go:63-78: `not yet ready … waitable=<*hostname.client …>` / `<*ip.client …>`, `all waitables ready`) and its service discovery (cluster/util/service_discovery_agent.go:231: `dns discovery failed … service-name=operator-ip`) to name, when /status hangs, what the provider waits for (a log not read by shortly before the budget ends leaves the hang unexplained, still a failure).",
     why: 'Tenants and Akash Console read this endpoint. At start the provider waits for its operators before serving it: the hostname operator always, then the IP operator when IP leases are on (cmd/provider-services/cmd/run.go:737-745), one at a time, retrying every 2 s. /status hangs while it waits, its liveness probe (/scripts/liveness_checks.sh curls /status) fails and the pod restarts. A discovery of an operator Service that failed once is never retried: then only a restart of the provider pod heals it.',
     fix: 'Follow what the finding names. Waiting for the hostname operator: see provider.hostname-operator and restart its pod (`kubectl -n akash-services delete pod -l app.kubernetes.io/name=hostname`). Waiting for the IP operator: see ip-operator.barrier and restart its pod (`kubectl -n akash-services delete pod -l app.kubernetes.io/name=ip`). Discovery failed once (`dns discovery failed`): restart the provider pod (`kubectl -n akash-services delete pod akash-provider-0`). A refused connection or DNS failure points at the provider pod, its Service/ingress or the DNS record of the provider host name. Test by hand with `curl -ks https://provider.<your-domain>:8443/status`.',
   },
   async run(ctx) {
     const started = Date.now();
+    // what the provider's log says about its start-up wait (and the IP operators a restart
+    // names), read from the start while the address is looked up and the probe runs (the same
+    // reads as provider.hostname-operator's and the IP operator checks', once per run): when
+    // /status hangs, the explanation is there when the probe gives up
+    const explanation = Promise.all([providerWaitState(ctx.cluster, ctx.signal).catch(() => null), findIpOperators(ctx.cluster).catch(() => [])]).then(([st, ops]) => ({ st, ops }));
     let hostname: string | undefined;
     if (!ctx.options.providerUrl) {
       const env = await providerEnv(ctx.cluster);
@@ -155,17 +173,13 @@ export const check: Check = {
     const host = new URL(url).host;
     const spent = Date.now() - started;
     const probeMs = Math.max(500, Math.min(ctx.options.timeoutMs - spent - 1000, Math.floor((ctx.options.timeoutMs - spent) * 0.9)));
-    // what the provider's log says about its start-up wait, read while the probe runs (the same
-    // read as provider.hostname-operator's, once per run): when /status hangs, the explanation
-    // is there when the probe gives up, not read within the budget left after it
-    const waitState = providerWaitState(ctx.cluster, ctx.signal).catch(() => null);
     const res: HttpProbeResult = await ctx.cluster.httpProbe(url, { timeoutMs: probeMs, insecure: true, signal: ctx.signal });
     const details: Record<string, unknown> = { reason: res.outcome, url, urlFrom: from === 'option' ? '--provider-url' : 'AKASH_CLUSTER_PUBLIC_HOSTNAME', outcome: res.outcome, elapsedMs: res.elapsedMs };
     if (res.errorCode) details.errorCode = res.errorCode;
 
     switch (res.outcome) {
       case 'timeout':
-        return timeoutFinding(ctx, url, probeMs, details, waitState);
+        return timeoutFinding(url, probeMs, details, explanation, started + ctx.options.timeoutMs - 250);
       case 'refused':
         return fail(`connection to ${host} refused: nothing listens on that port (provider pod down, its Service/ingress missing, or a wrong host or port)`, {
           details,
