@@ -5,7 +5,9 @@
 // loading the Kubernetes client, the simulator and the sources before its first test. Most
 // files then spend their time waiting on sockets, not on the CPU. So the files are run in a
 // few shard processes instead: each shard imports its files once and runs them side by side
-// (every file's own tests still run one after another, in order, as they would alone).
+// (a few files at a time; every file's own tests still run one after another, in order, as
+// they would alone).
+// Which files go to which shard, and in what order, comes from test/test-costs.json.
 // A file that changes process-wide state (fake timers, the working directory, environment
 // variables) says so with the line `// test-runner: serial`; those files share one shard
 // that runs them one at a time. Files that share work in memory (e.g. test/scenario-runs.ts)
@@ -15,7 +17,9 @@
 //
 //   node scripts/run-tests.mjs                 # every file
 //   node scripts/run-tests.mjs fix- sim        # files whose name contains one of these
-//   TEST_SHARDS=1 node scripts/run-tests.mjs   # how many concurrent shards (default: 2)
+//   node scripts/run-tests.mjs cli.test.js     # that file only
+//   TEST_SHARDS=1 node scripts/run-tests.mjs   # how many shards run at once (default: 2)
+//   TEST_FILES_AT_ONCE, TEST_TESTS_AT_ONCE      # files per shard (6), tests per concurrent file (4)
 import { readdirSync, existsSync, readFileSync, writeFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
@@ -28,7 +32,8 @@ if (!existsSync(dir)) {
   process.exit(1);
 }
 let files = readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort();
-if (filter.length) files = files.filter((f) => filter.some((x) => f.includes(x)));
+// a whole file name matches that file only; anything else is a part of the name
+if (filter.length) files = files.filter((f) => filter.some((x) => (x.endsWith('.test.js') ? f === x : f.includes(x))));
 if (files.length === 0) {
   console.error('no test files found in dist/test');
   process.exit(1);
@@ -37,6 +42,24 @@ if (files.length === 0) {
 const SERIAL = /^\/\/ test-runner: serial\b/m;
 const CONCURRENT = /^\/\/ test-runner: concurrent\b/m;
 const GROUP = /^\/\/ test-runner: group ([\w-]+)/m;
+
+// What each file costs alone (scripts/measure-tests.mjs): CPU to spread the files over the
+// shards, wall time to start the longest first. A file not in the table counts as the median
+// one; without a table, file sizes stand in for both.
+let table = {};
+try {
+  table = JSON.parse(readFileSync(path.resolve('test/test-costs.json'), 'utf8'));
+} catch {
+  /* no table */
+}
+const median = (xs) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : undefined);
+const known = Object.values(table);
+const medianCpu = median(known.map((c) => c.cpuMs ?? c.wallMs).filter(Number.isFinite));
+const medianWall = median(known.map((c) => c.wallMs).filter(Number.isFinite));
+const sizeOf = (f) => statSync(path.join(dir, f)).size;
+const cpuOf = (f) => (medianCpu === undefined ? sizeOf(f) : (table[f]?.cpuMs ?? table[f]?.wallMs ?? medianCpu));
+const wallOf = (f) => (medianWall === undefined ? sizeOf(f) : (table[f]?.wallMs ?? medianWall));
+
 const serial = [];
 const concurrentFiles = new Set();
 /** units placed on shards: a file, or the files of one group (they share work in memory) */
@@ -49,20 +72,30 @@ for (const f of files) {
   }
   if (CONCURRENT.test(text)) concurrentFiles.add(f);
   const key = GROUP.exec(text)?.[1] ?? `file:${f}`;
-  const u = units.get(key) ?? { files: [], weight: 0 };
+  const u = units.get(key) ?? { files: [] };
   u.files.push(f);
-  u.weight += statSync(path.join(dir, f)).size;
   units.set(key, u);
 }
-
-// units go to the shards greedily by size (largest first), a rough stand-in for their work
-const nShards = Math.max(1, Math.min(Number(process.env.TEST_SHARDS ?? 2) || 2, units.size || 1));
-const shards = Array.from({ length: nShards }, () => ({ files: [], weight: 0 }));
-for (const u of [...units.values()].sort((a, b) => b.weight - a.weight)) {
-  const s = shards.reduce((m, x) => (x.weight < m.weight ? x : m));
-  s.files.push(...u.files);
-  s.weight += u.weight;
+for (const u of units.values()) {
+  // a group shares its work: its largest file, and half of the others
+  const cpus = u.files.map(cpuOf).sort((a, b) => b - a);
+  u.cpu = cpus[0] + cpus.slice(1).reduce((a, b) => a + b, 0) / 2;
 }
+
+// How much runs at once. More than this does not finish sooner on two cores: the shards are
+// CPU-bound then, and an event loop shared by more tests only answers each of them later.
+const nShards = Math.max(1, Math.min(Number(process.env.TEST_SHARDS ?? 2) || 2, units.size || 1));
+const FILES_AT_ONCE = Number(process.env.TEST_FILES_AT_ONCE ?? 6) || 6; // per shard
+const TESTS_AT_ONCE = Number(process.env.TEST_TESTS_AT_ONCE ?? 4) || 4; // per `concurrent` file
+
+// units go to the shards greedily by CPU (largest first); each shard starts its longest files first
+const shards = Array.from({ length: nShards }, () => ({ files: [], cpu: 0 }));
+for (const u of [...units.values()].sort((a, b) => b.cpu - a.cpu)) {
+  const s = shards.reduce((m, x) => (x.cpu < m.cpu ? x : m));
+  s.files.push(...u.files);
+  s.cpu += u.cpu;
+}
+for (const s of shards) s.files.sort((a, b) => wallOf(b) - wallOf(a) || a.localeCompare(b));
 
 const shardDir = path.join(dir, '.shards');
 rmSync(shardDir, { recursive: true, force: true });
@@ -70,12 +103,12 @@ mkdirSync(shardDir, { recursive: true });
 const entries = [];
 function writeShard(name, list, concurrent) {
   if (list.length === 0) return;
-  const urls = list.sort().map((f) => [f, pathToFileURL(path.join(dir, f)).href, concurrent && concurrentFiles.has(f)]);
+  const urls = list.map((f) => [f, pathToFileURL(path.join(dir, f)).href, concurrent && concurrentFiles.has(f) ? TESTS_AT_ONCE : 1]);
   const body = [
     `import { describe } from 'node:test';`,
     `const files = ${JSON.stringify(urls)};`,
-    `describe(${JSON.stringify(name)}, { concurrency: ${concurrent ? 'true' : '1'} }, () => {`,
-    `  for (const [name, url, sideBySide] of files) describe(name, { concurrency: sideBySide || 1 }, async () => { await import(url); });`,
+    `describe(${JSON.stringify(name)}, { concurrency: ${concurrent ? FILES_AT_ONCE : 1} }, () => {`,
+    `  for (const [name, url, concurrency] of files) describe(name, { concurrency }, async () => { await import(url); });`,
     `});`,
     '',
   ].join('\n');
