@@ -8,9 +8,10 @@ import { runDoctor } from '../src/core/engine.js';
 import type { Report } from '../src/core/types.js';
 import { isManual, isNoPlan, type FixPlan, type PlanResult } from '../src/fixes/types.js';
 import { asPlan, fixHarness, planOf, runSteps } from './fix-helpers.js';
+import { HANGING_STATUS_BUDGET_MS } from './helpers.js';
 
 export async function diagnose(sim: SimHandle, only?: string[]): Promise<Report> {
-  const { report } = await runDoctor({ kubeconfig: sim.kubeconfigPath, providerUrl: sim.providerUrl, minBackoffMs: 10, timeoutMs: 20_000, checkTimeoutsMs: { 'provider.status-endpoint': 3_000 }, ...(only ? { only } : {}) });
+  const { report } = await runDoctor({ kubeconfig: sim.kubeconfigPath, providerUrl: sim.providerUrl, minBackoffMs: 10, timeoutMs: 20_000, checkTimeoutsMs: { 'provider.status-endpoint': HANGING_STATUS_BUDGET_MS }, ...(only ? { only } : {}) });
   return report;
 }
 

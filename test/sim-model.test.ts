@@ -11,7 +11,7 @@ import { runDoctor } from '../src/core/engine.js';
 import { matchLogLine } from '../src/checks/lib/log-templates.js';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { clients, providerStatus, proxyPath, raw, until } from './sim-model-helpers.js';
-import { withScenario } from './helpers.js';
+import { withScenario, HANGING_STATUS_BUDGET_MS } from './helpers.js';
 
 const NS = 'akash-services';
 const HEALTH = proxyPath(NS, 'operator-ip:rest', 'health');
@@ -67,7 +67,7 @@ async function statusReason(sim: SimHandle): Promise<unknown> {
     only: ['provider.status-endpoint'],
     minBackoffMs: 10,
     timeoutMs: 30_000,
-    checkTimeoutsMs: { 'provider.status-endpoint': 3_000 },
+    checkTimeoutsMs: { 'provider.status-endpoint': HANGING_STATUS_BUDGET_MS },
   });
   return run.report.checks.find((c) => c.id === 'provider.status-endpoint')?.details?.reason;
 }

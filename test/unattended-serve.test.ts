@@ -16,7 +16,7 @@ import type { DoctorRun } from '../src/core/engine.js';
 import type { Report } from '../src/core/types.js';
 import { METRIC } from '../src/report/metrics.js';
 import { assertValidReport, repoRoot } from './report-schema.js';
-import { bin } from './cli-helpers.js';
+import { bin, runMain } from './cli-helpers.js';
 import { runScenario } from './helpers.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -145,6 +145,7 @@ describe('serve', () => {
   });
 
   test('bad --listen / --interval: exit 2 with one clear line', async () => {
+    // in-process: each fails before listening (the binary's exit codes are test/cli.test.ts's)
     for (const [args, re] of [
       [['--listen', 'localhost'], /--listen: expected ADDR:PORT/],
       [['--listen', '127.0.0.1:99999'], /port 99999 is out of range/],
@@ -152,11 +153,10 @@ describe('serve', () => {
       [['--interval', '0s'], /--interval must be at least 1s/],
       [['--kubeconfig', '/nonexistent/kubeconfig'], /kubeconfig not found/],
     ] as const) {
-      const s = startServe([...args]);
-      const code = await s.exit;
-      assert.equal(code, 2, `${args.join(' ')}: ${s.stderr()}`);
-      assert.match(s.stderr(), re);
-      assert.ok(!/\n\s+at /.test(s.stderr()), 'no stack trace');
+      const r = await runMain(['serve', ...args]);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, re);
+      assert.ok(!/\n\s+at /.test(r.stderr), 'no stack trace');
     }
   });
 });
