@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // Measures every compiled test file alone (through scripts/run-tests.mjs, so as the suite runs
 // it), one after another, and writes test/test-costs.json:
-// per file its wall time and the CPU time of its process and the processes it started (Linux:
-// the cutime/cstime of /proc/self/stat; elsewhere only wall time). scripts/run-tests.mjs reads
-// the table to spread the files over its shards (by CPU) and to start the longest first (by
-// wall time). Only scheduling depends on it: a stale or missing entry costs speed, never a
-// result. Run it after adding or much changing a test file (takes a few minutes):
+// per file its wall time, by which scripts/run-tests.mjs spreads the files over its shards and
+// starts the longest first, and, to find the tests that cost most, the CPU time of its
+// processes and those they started (Linux: cutime/cstime of /proc/self/stat). Only scheduling
+// depends on it: a stale or missing entry costs speed, never a result. Run it after adding or
+// much changing a test file (takes a few minutes):
 //
 //   npm run test:costs
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -43,22 +43,20 @@ const SERIAL = /^\/\/ test-runner: serial\b/m;
 const CONCURRENT = /^\/\/ test-runner: concurrent\b/m;
 const GROUP = /^\/\/ test-runner: group ([\w-]+)/m;
 
-// What each file costs alone (scripts/measure-tests.mjs): CPU to spread the files over the
-// shards, wall time to start the longest first. A file not in the table counts as the median
-// one; without a table, file sizes stand in for both.
+// How long each file takes alone, as this runner runs it (scripts/measure-tests.mjs): the files
+// are spread over the shards by it and the longest start first. (Spreading them by CPU time
+// instead, also in the table, made the slower shard slower: a shard is held up by its long
+// chains of waiting tests as much as by its CPU.) A file not in the table counts as the median
+// one; without a table, file sizes stand in.
 let table = {};
 try {
   table = JSON.parse(readFileSync(path.resolve('test/test-costs.json'), 'utf8'));
 } catch {
   /* no table */
 }
-const median = (xs) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : undefined);
-const known = Object.values(table);
-const medianCpu = median(known.map((c) => c.cpuMs ?? c.wallMs).filter(Number.isFinite));
-const medianWall = median(known.map((c) => c.wallMs).filter(Number.isFinite));
-const sizeOf = (f) => statSync(path.join(dir, f)).size;
-const cpuOf = (f) => (medianCpu === undefined ? sizeOf(f) : (table[f]?.cpuMs ?? table[f]?.wallMs ?? medianCpu));
-const wallOf = (f) => (medianWall === undefined ? sizeOf(f) : (table[f]?.wallMs ?? medianWall));
+const walls = Object.values(table).map((c) => c.wallMs).filter(Number.isFinite).sort((a, b) => a - b);
+const medianWall = walls.length ? walls[Math.floor(walls.length / 2)] : undefined;
+const costOf = (f) => (medianWall === undefined ? statSync(path.join(dir, f)).size : (table[f]?.wallMs ?? medianWall));
 
 const serial = [];
 const concurrentFiles = new Set();
@@ -76,11 +74,8 @@ for (const f of files) {
   u.files.push(f);
   units.set(key, u);
 }
-for (const u of units.values()) {
-  // a group shares its work: its largest file, and half of the others
-  const cpus = u.files.map(cpuOf).sort((a, b) => b - a);
-  u.cpu = cpus[0] + cpus.slice(1).reduce((a, b) => a + b, 0) / 2;
-}
+// a group shares its work: it takes about as long as its longest file
+for (const u of units.values()) u.cost = Math.max(...u.files.map(costOf));
 
 // How much runs at once. More than this does not finish sooner on two cores: the shards are
 // CPU-bound then, and an event loop shared by more tests only answers each of them later.
@@ -88,14 +83,14 @@ const nShards = Math.max(1, Math.min(Number(process.env.TEST_SHARDS ?? 2) || 2, 
 const FILES_AT_ONCE = Number(process.env.TEST_FILES_AT_ONCE ?? 6) || 6; // per shard
 const TESTS_AT_ONCE = Number(process.env.TEST_TESTS_AT_ONCE ?? 4) || 4; // per `concurrent` file
 
-// units go to the shards greedily by CPU (largest first); each shard starts its longest files first
-const shards = Array.from({ length: nShards }, () => ({ files: [], cpu: 0 }));
-for (const u of [...units.values()].sort((a, b) => b.cpu - a.cpu)) {
-  const s = shards.reduce((m, x) => (x.cpu < m.cpu ? x : m));
+// units go to the shards greedily (longest first); each shard starts its longest files first
+const shards = Array.from({ length: nShards }, () => ({ files: [], cost: 0 }));
+for (const u of [...units.values()].sort((a, b) => b.cost - a.cost)) {
+  const s = shards.reduce((m, x) => (x.cost < m.cost ? x : m));
   s.files.push(...u.files);
-  s.cpu += u.cpu;
+  s.cost += u.cost;
 }
-for (const s of shards) s.files.sort((a, b) => wallOf(b) - wallOf(a) || a.localeCompare(b));
+for (const s of shards) s.files.sort((a, b) => costOf(b) - costOf(a) || a.localeCompare(b));
 
 const shardDir = path.join(dir, '.shards');
 rmSync(shardDir, { recursive: true, force: true });

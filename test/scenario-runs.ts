@@ -10,7 +10,7 @@ import { listScenarios } from '../src/sim/index.js';
 import { runScenario, type ScenarioRun } from './helpers.js';
 
 /** Scenario runs at once: most of a run waits on sockets (and some on a /status that hangs). */
-const AT_ONCE = 8;
+const AT_ONCE = 12;
 const runs = new Map<string, Promise<ScenarioRun>>();
 let active = 0;
 const waiting: (() => void)[] = [];

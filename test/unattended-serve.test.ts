@@ -1,3 +1,4 @@
+// test-runner: concurrent (the tests share a read-only simulator at most)
 /**
  * `serve`: the real binary in a child process against the simulated cluster, scraped
  * twice over real HTTP on 127.0.0.1 with a run in between (the cluster changes between
