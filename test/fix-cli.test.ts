@@ -32,14 +32,14 @@ function run(file: string, args: string[], env: Record<string, string> = {}): Pr
 }
 
 test('demo shows the fix plan as a dry run; demo --fix --yes heals the simulated provider by cause and effect', async () => {
-  const dry = await run(process.execPath, [bin, 'demo']);
+  // two demos at once, each with its own simulated provider
+  const [dry, applied] = await Promise.all([run(process.execPath, [bin, 'demo']), run(process.execPath, [bin, 'demo', '--fix', '--yes', '-o', 'json'])]);
   assert.equal(dry.code, 0, dry.stderr);
   assert.match(dry.stdout, /Fixes \(dry run: proven by the API server, nothing changed\):/);
   for (const id of ['metallb.expose-controller', 'kube-proxy.enable-strict-arp', 'ip-operator.restart']) assert.match(dry.stdout, new RegExp(`\\[dry-run\\] ${id.replace(/\./g, '\\.')}`));
   assert.match(dry.stdout, /\$ kubectl -n kube-system rollout restart daemonset\/kube-proxy/);
   assert.match(dry.stdout, /IP leases: NOT ready/);
 
-  const applied = await run(process.execPath, [bin, 'demo', '--fix', '--yes', '-o', 'json']);
   assert.equal(applied.code, 0, applied.stderr);
   const report = JSON.parse(applied.stdout);
   assertValidReport(report, 'demo --fix --yes');
@@ -60,7 +60,8 @@ test('check --fix --yes as a process; kubectl sees the repaired Service, the Eve
   const sim = await startSim(state);
   const home = await mkdtemp(path.join(tmpdir(), 'fix-cli-kubectl-'));
   try {
-    const r = await run(process.execPath, [bin, 'check', '--fix', '--yes', '--kubeconfig', sim.kubeconfigPath, '--provider-url', sim.providerUrl, '--fix-timeout', '30s']);
+    // /status hangs until the fixes: a 5 s budget per check (the demo's) instead of waiting out 15 s
+    const r = await run(process.execPath, [bin, 'check', '--fix', '--yes', '--timeout', '5s', '--kubeconfig', sim.kubeconfigPath, '--provider-url', sim.providerUrl, '--fix-timeout', '30s']);
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, /\[applied\] metallb\.expose-controller/);
     assert.match(r.stdout, /IP leases: ready/);
