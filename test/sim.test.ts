@@ -83,7 +83,8 @@ function bodyOf(e: ApiException<string>): any {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(fn: () => Promise<T | undefined> | T | undefined, ms = 3000): Promise<T> {
+/** Poll until `fn` returns a value (a hang guard, not a speed assertion). */
+async function until<T>(fn: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await fn();
@@ -635,9 +636,10 @@ test('faults: latency, 429 with Retry-After, deterministic 500s, hangs; request 
     assert.equal((await raw(k, 'GET', '/api/v1/namespaces/kube-system/pods')).status, 200);
     // leave one request hanging: close() must still finish promptly
     const pending = raw(k, 'GET', '/api/v1/namespaces/akash-services/configmaps', { timeoutMs: 30_000 }).catch((e: Error) => e);
-    await sleep(100);
-    const hung = sim.requests.filter((r) => r.path.endsWith('/configmaps') && r.status === 0);
-    assert.equal(hung.length, 2);
+    const hung = () => sim.requests.filter((r) => r.path.endsWith('/configmaps') && r.status === 0);
+    // wait (boundedly) until the second request has reached the simulator
+    for (const end = Date.now() + 20_000; hung().length < 2 && Date.now() < end; ) await sleep(20);
+    assert.equal(hung().length, 2);
     await sim.close(); // returns although a request hangs
     assert.ok((await pending) instanceof Error);
   });
