@@ -114,7 +114,7 @@ function writeShard(name, list, concurrent) {
 shards.forEach((s, i) => writeShard(`shard ${i + 1} of ${nShards}`, s.files, true));
 writeShard('serial', serial, false);
 
-// a per-test (and per-file) timeout turns a hang into a failure; it is no performance threshold,
+// a timeout per test (a shard counts as one) turns a hang into a failure; it is no performance threshold,
 // so it is far above what a shard takes even under `npm run test:stress`
 const args = ['--test', '--test-reporter=spec', `--test-concurrency=${entries.length}`, '--test-timeout=600000', ...entries];
 // tests that spawn bin/akash-ip-doctor.js run the compiled sources, not the bundle
